@@ -1,0 +1,180 @@
+package main
+
+// OWNER: lead. Wiring of `candor serve`. The handler constructors live in
+// serve_source.go (source helper), serve_journalist.go (journalist helper)
+// and the Tor side in serve_tor.go (tor helper).
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+)
+
+type serveOptions struct {
+	data           string
+	tor            string // "on" (default) or "off"
+	torBinary      string
+	torrc          string
+	sourceAddr     string
+	journalistAddr string
+}
+
+func init() {
+	register("serve", "serve the source and journalist interfaces", runServe)
+}
+
+func runServe(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o serveOptions
+	fs.StringVar(&o.data, "data", "", "instance data directory (required)")
+	fs.StringVar(&o.tor, "tor", "on", "\"on\" publishes both onion services through tor; \"off\" serves plain HTTP on loopback only")
+	fs.StringVar(&o.torBinary, "tor-binary", "tor", "path of the tor binary")
+	fs.StringVar(&o.torrc, "torrc", "", "file of extra torrc lines appended to the generated configuration")
+	fs.StringVar(&o.sourceAddr, "source-addr", "127.0.0.1:8080", "loopback address of the source interface")
+	fs.StringVar(&o.journalistAddr, "journalist-addr", "127.0.0.1:8081", "loopback address of the journalist interface")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if o.data == "" {
+		return withHint(errors.New("serve: --data is required"), "create an instance first with \"candor init --data DIR --submission-key FILE\"")
+	}
+	if o.tor != "on" && o.tor != "off" {
+		return fmt.Errorf("serve: --tor must be \"on\" or \"off\", not %q", o.tor)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	return serve(ctx, o, stdout, logger)
+}
+
+// serve runs until ctx ends or tor dies. It returns nil on a clean shutdown.
+func serve(ctx context.Context, o serveOptions, stdout io.Writer, logger *slog.Logger) error {
+	for _, a := range []string{o.sourceAddr, o.journalistAddr} {
+		if err := requireLoopback(a); err != nil {
+			return err
+		}
+	}
+	inst, err := openInstance(o.data)
+	if err != nil {
+		return err
+	}
+	defer inst.Close()
+
+	var torRT *torRuntime
+	sourceHost := "" // empty: no Host check (plain loopback mode)
+	if o.tor == "on" {
+		torRT, err = prepareTor(inst, o, logger)
+		if err != nil {
+			return err
+		}
+		sourceHost = torRT.sourceOnionHost()
+	}
+
+	srcHandler, srcClose, err := newSourceHandler(inst, sourceHost, logger)
+	if err != nil {
+		return fmt.Errorf("serve: unable to set up the source interface: %w", err)
+	}
+	defer srcClose()
+	jHandler, jClose, err := newJournalistHandler(ctx, inst, logger)
+	if err != nil {
+		return fmt.Errorf("serve: unable to set up the journalist interface: %w", err)
+	}
+	defer jClose()
+
+	srcLn, err := net.Listen("tcp", o.sourceAddr)
+	if err != nil {
+		return fmt.Errorf("serve: unable to listen on %s: %w", o.sourceAddr, err)
+	}
+	jLn, err := net.Listen("tcp", o.journalistAddr)
+	if err != nil {
+		srcLn.Close()
+		return fmt.Errorf("serve: unable to listen on %s: %w", o.journalistAddr, err)
+	}
+	servers := []*http.Server{newHTTPServer(srcHandler), newHTTPServer(jHandler)}
+	lns := []net.Listener{srcLn, jLn}
+
+	errc := make(chan error, 3)
+	var wg sync.WaitGroup
+	for i := range servers {
+		wg.Add(1)
+		go func(s *http.Server, ln net.Listener) {
+			defer wg.Done()
+			if err := s.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}(servers[i], lns[i])
+	}
+	fmt.Fprintf(stdout, "source interface:     http://%s/\n", srcLn.Addr())
+	fmt.Fprintf(stdout, "journalist interface: http://%s/\n", jLn.Addr())
+
+	var torDone <-chan struct{}
+	if torRT != nil {
+		if err := torRT.start(ctx, srcLn.Addr().String(), jLn.Addr().String(), stdout); err != nil {
+			shutdown(servers)
+			return err
+		}
+		defer torRT.close()
+		torDone = torRT.done()
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down")
+	case <-torDone:
+		runErr = withHint(errors.New("serve: tor exited; stopped serving so that nothing is reachable except through Tor"),
+			"check tor's log above; a supervisor (systemd) should restart candor serve")
+	case err := <-errc:
+		runErr = fmt.Errorf("serve: %w", err)
+	}
+	shutdown(servers)
+	wg.Wait()
+	return runErr
+}
+
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       0, // uploads over Tor may be slow; bounded by the idle timeout and MaxBytesReader
+		WriteTimeout:      0,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          nil,
+	}
+}
+
+// shutdown lets in-flight requests (uploads) finish for up to 30 s. An
+// upload cut short is discarded by the store (temporary blob removed), never
+// half-stored.
+func shutdown(servers []*http.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, s := range servers {
+		s.Shutdown(ctx)
+	}
+}
+
+func requireLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("serve: bad listen address %q: %w", addr, err)
+	}
+	ip := net.ParseIP(host)
+	if host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return nil
+	}
+	return withHint(fmt.Errorf("serve: refusing to listen on %q: not a loopback address", addr),
+		"Candor listens only on loopback; tor carries the traffic")
+}

@@ -1,0 +1,16 @@
+package main
+
+// OWNER: journalist helper. Replace the stub.
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+)
+
+// newJournalistHandler builds the journalist interface (pages + JSON API)
+// and starts its background jobs (retention) until ctx ends.
+func newJournalistHandler(ctx context.Context, inst *instance, logger *slog.Logger) (h http.Handler, close func(), err error) {
+	return nil, nil, errors.New("journalist interface not implemented")
+}

@@ -1,0 +1,21 @@
+// Package crypto holds every cryptographic operation Candor performs: OpenPGP
+// submission keys, streaming encryption and decryption, codenames, the source
+// identity derived from a codename, Ed25519 signatures over bundle manifests,
+// and designations.
+//
+// Security properties:
+//
+//   - It does no file, network or terminal I/O; callers pass streams.
+//   - Encryption is streaming and constant-memory whatever the input size.
+//   - Decryption never hands out plaintext as good before the integrity check
+//     has passed: DecryptTo writes to a caller-supplied destination that the
+//     caller must discard unless DecryptTo returns nil (with SEIPD v1 the MDC
+//     is only checked at the end of the stream). Every decryption or
+//     integrity failure is reported as the single error ErrDecrypt.
+//   - Codenames are normalised and their length capped before any KDF work
+//     (see NormalizeCodename), so hostile input cannot make the server spend
+//     Argon2id time on garbage.
+//   - Secret values are zeroed on a best-effort basis only: Go's garbage
+//     collector may copy memory, so no promise is made.
+//   - Key types print only their public half and cannot be compared with ==.
+package crypto
