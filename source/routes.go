@@ -1,0 +1,32 @@
+package source
+
+import (
+	"net/http"
+)
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.landing)
+	mux.HandleFunc("GET /new", s.newCodename)
+	mux.HandleFunc("POST /new", s.startReport)
+	mux.HandleFunc("GET /report", s.reportForm)
+	mux.HandleFunc("POST /report", s.submit)
+	mux.HandleFunc("GET /sent", s.sent)
+	mux.HandleFunc("GET /login", s.loginForm)
+	mux.HandleFunc("POST /login", s.login)
+	mux.HandleFunc("GET /history", s.history)
+	mux.HandleFunc("POST /replies/{id}/delete", s.deleteReply)
+	mux.HandleFunc("POST /logout", s.logout)
+	mux.HandleFunc("GET /logout", s.logoutPage)
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(s.static)))
+	mux.HandleFunc("/", s.notFound)
+
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(s.crossOrigin))
+	var h http.Handler = mux
+	h = cop.Handler(h)
+	h = s.hostCheck(h)
+	h = methodFilter(h)
+	h = securityHeaders(h)
+	return h
+}
