@@ -414,3 +414,7 @@ func (k *PrivateKey) MarshalArmored(passphrase []byte) ([]byte, error) {
 	out.WriteByte('\n')
 	return out.Bytes(), nil
 }
+
+func armorEncode(w io.Writer, blockType string) (io.WriteCloser, error) {
+	return armor.Encode(w, blockType, nil)
+}

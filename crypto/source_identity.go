@@ -31,6 +31,12 @@ const sourceKeyUserID = "Candor source"
 // argon2IDKey is argon2.IDKey; a variable so tests can count KDF calls.
 var argon2IDKey = argon2.IDKey
 
+// sourceKeyStream is the randomness the source key is generated from; a
+// variable so tests can check that a non-deterministic generator is caught.
+var sourceKeyStream = func(seed []byte) io.Reader {
+	return hkdf.New(sha256.New, seed, nil, []byte(labelSourceKey))
+}
+
 // Limits on KDF parameters read from storage, so a corrupt setting cannot
 // make every login allocate without bound or run for ever.
 const (
@@ -130,7 +136,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // deriveSourceEntity generates the source key from seed. It returns the
 // number of bytes go-crypto drew from the derived stream.
 func deriveSourceEntity(seed []byte) (*openpgp.Entity, int, error) {
-	r := &countingReader{r: hkdf.New(sha256.New, seed, nil, []byte(labelSourceKey))}
+	r := &countingReader{r: sourceKeyStream(seed)}
 	cfg := &packet.Config{
 		Rand:                                  r,
 		Time:                                  func() time.Time { return sourceKeyTime },
