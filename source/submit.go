@@ -478,7 +478,7 @@ func sanitizeFilename(name string) string {
 	name = strings.ReplaceAll(name, "\\", "/")
 	name = path.Base(path.Clean("/" + name))
 	name = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '/' {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '/' {
 			return -1
 		}
 		return r
