@@ -1,0 +1,138 @@
+package workspace
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+const (
+	dirMode  = 0o700
+	fileMode = 0o600
+)
+
+// newID returns 32 random lower-case hex digits.
+func newID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("workspace: crypto/rand failed: " + err.Error())
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// isHexID reports whether s is 32 lower-case hex digits.
+func isHexID(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// createExcl creates a new file with mode 0600, failing if it exists.
+func createExcl(name string) (*os.File, error) {
+	return os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fileMode)
+}
+
+// syncDir fsyncs a directory so a rename or link in it is durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// writeFileAtomic replaces name with data: temporary file, fsync, rename,
+// fsync of the directory.
+func writeFileAtomic(name string, data []byte) error {
+	dir := filepath.Dir(name)
+	tmp := filepath.Join(dir, ".tmp-"+newID())
+	f, err := createExcl(tmp)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, name); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return syncDir(dir)
+}
+
+// writeNewFile writes a file that must not exist yet: it is written under a
+// temporary name in the same directory, fsynced, then hard-linked to name
+// (which fails if name exists) and the temporary name removed. On any error
+// nothing is left at name. fill writes the content.
+func writeNewFile(name string, fill func(io.Writer) error) (err error) {
+	dir := filepath.Dir(name)
+	tmp := filepath.Join(dir, ".candor-review-tmp-"+newID())
+	f, err := createExcl(tmp)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if f != nil {
+			f.Close()
+		}
+		os.Remove(tmp)
+	}()
+	if err := fill(f); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		f = nil
+		return err
+	}
+	f = nil
+	if err := os.Link(tmp, name); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("%s already exists: %w", filepath.Base(name), os.ErrExist)
+		}
+		return err
+	}
+	return syncDir(dir)
+}
+
+// readFileLimit reads a whole file, refusing one larger than limit.
+func readFileLimit(name string, limit int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", filepath.Base(name), limit)
+	}
+	return data, nil
+}
