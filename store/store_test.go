@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -755,4 +756,60 @@ func TestCanary(t *testing.T) {
 	s.Close()
 	assertAbsent(t, dir, "plaintext canary", []byte("CANARY"))
 	assertAbsent(t, dir, "deleted source's designation", []byte("doomed-designation-77"))
+}
+
+// TestConcurrentWriters: uploads arrive in parallel; none may fail with
+// "database is locked".
+func TestConcurrentWriters(t *testing.T) {
+	dir := t.TempDir()
+	s := openTest(t, dir)
+	const workers, each = 8, 6
+	errc := make(chan error, workers)
+	for w := range workers {
+		go func() {
+			src, err := s.CreateSource(ctx, fmt.Sprint("lookup-", w), []byte("pub"), fmt.Sprint("designation ", w))
+			if err != nil {
+				errc <- err
+				return
+			}
+			for i := range each {
+				it, err := s.AddItem(ctx, NewItem{SourceID: src.ID, Kind: KindMessage, Fingerprints: []string{"F"}}, writeBytes([]byte(fmt.Sprint(w, i))))
+				if err != nil {
+					errc <- err
+					return
+				}
+				if err := s.TouchSource(ctx, src.ID); err != nil {
+					errc <- err
+					return
+				}
+				if _, err := s.Sources(ctx); err != nil {
+					errc <- err
+					return
+				}
+				if i%2 == 0 {
+					if err := s.DeleteItem(ctx, it.ID); err != nil {
+						errc <- err
+						return
+					}
+				}
+			}
+			errc <- nil
+		}()
+	}
+	for range workers {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	}
+	srcs, err := s.Sources(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, src := range srcs {
+		total += src.ItemCount
+	}
+	if total != workers*each/2 || len(blobFiles(t, dir)) != total {
+		t.Fatalf("%d items, %d files; want %d", total, len(blobFiles(t, dir)), workers*each/2)
+	}
 }
