@@ -152,17 +152,30 @@ func (s *Store) AddItem(ctx context.Context, n NewItem, write func(io.Writer) er
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("store: unable to add item: %w", err)
 	}
+	if err := s.step("written"); err != nil {
+		return nil, err
+	}
 	if err := f.Sync(); err != nil {
 		return nil, wrap("sync blob file", diskErr(err))
 	}
 	if err := f.Close(); err != nil {
 		return nil, wrap("close blob file", diskErr(err))
 	}
+	if err := s.step("synced"); err != nil {
+		return nil, err
+	}
 	final = newID()
 	if err := os.Rename(tmp, filepath.Join(s.blobs, final)); err != nil {
+		final = ""
 		return nil, fmt.Errorf("store: unable to rename blob file: %w", err)
 	}
+	if err := s.step("renamed"); err != nil {
+		return nil, err
+	}
 	if err := syncDir(s.blobs); err != nil {
+		return nil, err
+	}
+	if err := s.step("directory synced"); err != nil {
 		return nil, err
 	}
 	it := &Item{
@@ -189,10 +202,21 @@ func (s *Store) AddItem(ctx context.Context, n NewItem, write func(io.Writer) er
 	if err != nil {
 		return nil, wrap("add item", diskErr(fkErr(err)))
 	}
+	if err := s.step("inserted"); err != nil {
+		return nil, err
+	}
 	if err = tx.Commit(); err != nil {
 		return nil, wrap("add item", diskErr(err))
 	}
 	return it, nil
+}
+
+// step calls the test hook, if any, after a step of AddItem.
+func (s *Store) step(name string) error {
+	if s.testHook == nil {
+		return nil
+	}
+	return s.testHook(name)
 }
 
 // fkErr maps a foreign key failure (the source was deleted while the blob

@@ -64,6 +64,9 @@ type Store struct {
 	// freeSpace reports the bytes available to us on the file system of
 	// dir; tests replace it.
 	freeSpace func(dir string) (int64, error)
+	// testHook, when set, is called after each step of AddItem; an error
+	// aborts the write there.
+	testHook func(step string) error
 }
 
 // Open opens (creating if needed) the store in dir: dir/candor.db and

@@ -547,6 +547,27 @@ func TestInterruptedWrite(t *testing.T) {
 		}
 	})
 
+	for _, step := range []string{"written", "synced", "renamed", "directory synced", "inserted"} {
+		t.Run("fails after "+step, func(t *testing.T) {
+			dir := t.TempDir()
+			s := openTest(t, dir)
+			src := newSource(t, s, "a")
+			s.testHook = func(st string) error {
+				if st == step {
+					return errInterrupted
+				}
+				return nil
+			}
+			_, err := s.AddItem(ctx, NewItem{SourceID: src.ID, Kind: KindMessage, Fingerprints: []string{"F"}}, writeBytes([]byte("data")))
+			if !errors.Is(err, errInterrupted) {
+				t.Fatalf("err = %v, want the injected failure", err)
+			}
+			checkEmpty(t, s, dir, src.ID)
+			s.testHook = nil
+			addItem(t, s, src.ID, []byte("after"))
+		})
+	}
+
 	// A crash leaves one of these states on disk; create each directly.
 	crashes := map[string]func(t *testing.T, blobs string){
 		// killed while writing, or before the rename
