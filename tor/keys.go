@@ -40,6 +40,17 @@ func LoadOrCreateServiceKey(path string) (ed25519.PrivateKey, string, error) {
 	return key, OnionID(key), nil
 }
 
+// LoadServiceKey reads an onion service key written by
+// LoadOrCreateServiceKey; it never creates one (the error wraps
+// fs.ErrNotExist when the file is missing).
+func LoadServiceKey(path string) (ed25519.PrivateKey, string, error) {
+	key, err := loadServiceKey(path)
+	if err != nil {
+		return nil, "", err
+	}
+	return key, OnionID(key), nil
+}
+
 func loadServiceKey(path string) (ed25519.PrivateKey, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
