@@ -834,3 +834,23 @@ func TestConcurrentWriters(t *testing.T) {
 		t.Fatalf("%d items, %d files; want %d", total, len(blobFiles(t, dir)), workers*each/2)
 	}
 }
+
+// TestOddDirectoryName: the data directory path goes into a file: URI;
+// characters special in URIs must not send the database elsewhere.
+func TestOddDirectoryName(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a b?c=d#e%20f")
+	s := openTest(t, dir)
+	newSource(t, s, "a")
+	s.Close()
+	if _, err := os.Stat(filepath.Join(dir, "candor.db")); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(dir))
+	if len(entries) != 1 {
+		t.Fatalf("files created beside the data directory: %v", entries)
+	}
+	s = openTest(t, dir)
+	if _, err := s.SourceByDesignation(ctx, "designation a"); err != nil {
+		t.Fatal(err)
+	}
+}
