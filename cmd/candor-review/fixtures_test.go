@@ -2,8 +2,8 @@ package main
 
 import (
 	"archive/tar"
-	"context"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -213,4 +213,3 @@ func cmdNoMetadata(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 }
-

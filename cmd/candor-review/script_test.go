@@ -51,7 +51,7 @@ func buildCandor(t *testing.T) string {
 		bin += ".exe"
 	}
 	cmd := exec.Command("go", "build", "-o", bin, "github.com/candor-drop/candor/cmd/candor")
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off")
+	cmd.Env = append(os.Environ(), "GOPROXY=off")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building candor: %v\n%s", err, out)
 	}

@@ -26,6 +26,8 @@ func SafeFileName(name, id string) string {
 		switch {
 		case r == utf8.RuneError:
 			b.WriteRune('_')
+		case r == '\t' || r == '\n' || r == '\r':
+			b.WriteRune(' ')
 		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
 			// control characters are dropped
 		case isBidiOrFormat(r):
