@@ -125,11 +125,12 @@ func writeBlob(tw *tar.Writer, b blobRef, open func(blobRef) (io.ReadCloser, err
 		return fmt.Errorf("bundle: unable to write %s: %w", b.name, err)
 	}
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tw, h), io.LimitReader(rc, b.size+1))
+	n, err := io.Copy(io.MultiWriter(tw, h), io.LimitReader(rc, b.size))
 	if err != nil {
 		return fmt.Errorf("bundle: unable to copy %s: %w", b.name, err)
 	}
-	if n != b.size || hex.EncodeToString(h.Sum(nil)) != b.sha256 {
+	extra, _ := rc.Read(make([]byte, 1))
+	if n != b.size || extra != 0 || hex.EncodeToString(h.Sum(nil)) != b.sha256 {
 		return fmt.Errorf("%w: %s does not match the size or sha256 given for it", ErrCorrupt, b.name)
 	}
 	return nil
