@@ -854,3 +854,24 @@ func TestOddDirectoryName(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestOpenItemDamaged: a blob whose size no longer matches its row is
+// reported, not served as if whole.
+func TestOpenItemDamaged(t *testing.T) {
+	dir := t.TempDir()
+	s := openTest(t, dir)
+	it := addItem(t, s, newSource(t, s, "a").ID, []byte("complete ciphertext"))
+	files := blobFiles(t, dir)
+	if len(files) != 1 {
+		t.Fatal(files)
+	}
+	if err := os.Truncate(filepath.Join(dir, "blobs", files[0]), 5); err != nil {
+		t.Fatal(err)
+	}
+	if rc, _, err := s.OpenItem(ctx, it.ID); err == nil || errors.Is(err, ErrNotFound) {
+		if rc != nil {
+			rc.Close()
+		}
+		t.Fatalf("OpenItem of a truncated blob: err = %v, want a damage error", err)
+	}
+}
