@@ -504,3 +504,33 @@ func TestEncryptStreamsWithoutBuffering(t *testing.T) {
 type countWriter struct{ n int }
 
 func (c *countWriter) Write(p []byte) (int, error) { c.n += len(p); return len(p), nil }
+
+func TestS2KCostLimit(t *testing.T) {
+	k := testKey(t, ProfileRFC9580, "alice")
+	arm, err := k.MarshalArmored([]byte("pw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := dearmor(arm, armorPrivate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	el, err := readKeyRing(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := checkS2KCost(el[0]); err != nil {
+		t.Fatalf("our own parameters refused: %v", err)
+	}
+	// Find our Argon2 memory exponent (16 = 64 MiB) after the salt and
+	// raise it to 2^30 KiB: the key must be refused before hashing.
+	marker := []byte{3, 4, 16} // passes, parallelism, memory exponent
+	n := bytes.Count(bin, marker)
+	if n == 0 {
+		t.Fatal("Argon2 parameters not found in the key file")
+	}
+	bad := bytes.ReplaceAll(bin, marker, []byte{3, 4, 30})
+	if _, err := ParsePrivateKey(bad, []byte("pw")); !errors.Is(err, errS2KCost) {
+		t.Fatalf("err=%v, want errS2KCost", err)
+	}
+}

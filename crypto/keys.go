@@ -259,6 +259,9 @@ func ParsePrivateKey(data, passphrase []byte) (*PrivateKey, error) {
 		if len(passphrase) == 0 {
 			return nil, ErrPassphrase
 		}
+		if err := checkS2KCost(e); err != nil {
+			return nil, err
+		}
 		if err := decryptEntity(e, passphrase); err != nil {
 			return nil, err
 		}
