@@ -26,6 +26,10 @@ func newGnuPG(t *testing.T) *gnupg {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Cheap passphrase hashing keeps the tests fast; it changes no format.
+	if err := os.WriteFile(filepath.Join(home, "gpg-agent.conf"), []byte("s2k-count 65536\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	g := &gnupg{t: t, home: home}
 	t.Cleanup(func() {
 		exec.Command("gpgconf", "--homedir", home, "--kill", "all").Run()
