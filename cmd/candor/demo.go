@@ -56,7 +56,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	// A DEMO submission key. In real use it is made on the air-gapped
 	// workstation with `candor-review init`; only its public half reaches
 	// the server.
-	key, err := crypto.GenerateSubmissionKey("Candor DEMO submission key (not for real use)", crypto.ProfileGnuPG)
+	key, err := crypto.GenerateSubmissionKey("Candor DEMO submission key - not for real use", crypto.ProfileGnuPG)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
