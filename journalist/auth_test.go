@@ -429,3 +429,21 @@ func TestSecurityHeaders(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkVerifyPassword measures one login's Argon2id work with the
+// production parameters (m=64 MiB, t=4, p=2).
+func BenchmarkVerifyPassword(b *testing.B) {
+	saved := passwordParams
+	passwordParams = defaultArgon
+	defer func() { passwordParams = saved }()
+	h, err := HashPassword("correct horse battery staple")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if !verifyPassword(h, "correct horse battery staple") {
+			b.Fatal("refused")
+		}
+	}
+}

@@ -41,7 +41,7 @@ func (c *testClock) Advance(d time.Duration) {
 func (c *testClock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	ctx     context.Context
 	st      *store.Store
 	srv     *Server
@@ -54,7 +54,7 @@ type env struct {
 // start is a fixed moment 5 s into a TOTP step.
 var start = time.Date(2026, 3, 10, 12, 0, 5, 0, time.UTC)
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(t.TempDir(), store.Options{MinFreeBytes: 1})
@@ -142,7 +142,7 @@ func (e *env) get(c *http.Client, path string) *http.Response {
 	return resp
 }
 
-func body(t *testing.T, resp *http.Response) string {
+func body(t testing.TB, resp *http.Response) string {
 	t.Helper()
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
@@ -214,7 +214,7 @@ func (e *env) token(cr *Credentials) string {
 	return out.Token
 }
 
-func errCode(t *testing.T, b []byte) string {
+func errCode(t testing.TB, b []byte) string {
 	t.Helper()
 	var out struct {
 		Error struct{ Code, Message string } `json:"error"`

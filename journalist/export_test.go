@@ -11,6 +11,7 @@ import (
 
 	"github.com/candor-drop/candor/crypto"
 	"github.com/candor-drop/candor/crypto/bundle"
+	"github.com/candor-drop/candor/store"
 )
 
 // readExport verifies a bundle with key and returns its manifest and blobs.
@@ -200,5 +201,24 @@ func TestItemDownloadIsCiphertext(t *testing.T) {
 	}
 	if resp, b := e.apiCall("GET", "/api/v1/items/"+strings.Repeat("0", 32), tok, nil); resp.StatusCode != http.StatusNotFound || errCode(t, b) != "not_found" {
 		t.Fatalf("unknown item: %d %s", resp.StatusCode, b)
+	}
+}
+
+// BenchmarkExport measures writing a signed export bundle of 16 items of
+// 1 MiB ciphertext each (the cost is reading blobs and hashing them).
+func BenchmarkExport(b *testing.B) {
+	e := newEnv(b)
+	src, _ := e.addSource()
+	blob := bytes.Repeat([]byte("x"), 1<<20)
+	ct, _ := crypto.EncryptBytes(blob, e.sub.Public())
+	for i := 0; i < 16; i++ {
+		e.st.AddItem(e.ctx, store.NewItem{SourceID: src.ID, Kind: store.KindMessage, Fingerprints: []string{e.sub.Fingerprint()}}, func(w io.Writer) error { _, err := w.Write(ct); return err })
+	}
+	b.SetBytes(16 * int64(len(ct)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := e.srv.Export(e.ctx, io.Discard, ExportSelection{All: true}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -30,7 +30,7 @@ type testStatus struct {
 
 func sum(b []byte) string { h := sha256.Sum256(b); return hex.EncodeToString(h[:]) }
 
-func newID(t *testing.T) string {
+func newID(t testing.TB) string {
 	id, err := randomID()
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +65,7 @@ func (e *env) replyBundle(key *crypto.SigningKey, replies []testReply, statuses 
 }
 
 // rewriteTar rewrites a bundle's entries through f.
-func rewriteTar(t *testing.T, b []byte, f func(name string, data []byte) []byte) []byte {
+func rewriteTar(t testing.TB, b []byte, f func(name string, data []byte) []byte) []byte {
 	t.Helper()
 	tr := tar.NewReader(bytes.NewReader(b))
 	var out bytes.Buffer
