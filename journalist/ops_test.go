@@ -2,6 +2,7 @@ package journalist
 
 import (
 	"bytes"
+	"html"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -195,6 +196,15 @@ func TestSourcesListAndDeletion(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Fatalf("sources page lacks %q", want)
 		}
+	}
+	sp := body(t, e.get(cl, "/sources/"+s1.ID))
+	for _, want := range []string{s1.Designation, "/items/" + i1.ID, "<strong>new</strong>", store.StatusReferred} {
+		if !strings.Contains(html.UnescapeString(sp), want) {
+			t.Fatalf("source page lacks %q", want)
+		}
+	}
+	if resp := e.get(cl, "/replies"); resp.StatusCode != 200 || !strings.Contains(body(t, resp), `enctype="multipart/form-data"`) {
+		t.Fatal("upload page")
 	}
 	resp, _ := e.apiCall("POST", "/api/v1/sources/"+s1.ID+"/star", tok, map[string]bool{"starred": true})
 	if got, _ := e.st.Source(e.ctx, s1.ID); resp.StatusCode != 204 || !got.Starred {
