@@ -2,9 +2,9 @@ package journalist
 
 import (
 	"bytes"
-	"html"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
