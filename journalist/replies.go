@@ -143,6 +143,9 @@ func (s *Server) ApplyReplies(ctx context.Context, actor string, r io.Reader) (*
 		if err := checkSource(rep.SourceID); err != nil {
 			return nil, err
 		}
+		if len(rep.Fingerprints) == 0 {
+			return nil, userError("bundle_format", 400, "A reply in the bundle does not list the keys it was encrypted to. Nothing was changed.", nil)
+		}
 		if !isOpenPGPMessage(staged["replies/"+rep.ID]) {
 			return nil, userError("not_openpgp", 400, "A reply in the bundle is not an encrypted OpenPGP message. Nothing was changed.", nil)
 		}
@@ -168,7 +171,9 @@ func (s *Server) ApplyReplies(ctx context.Context, actor string, r io.Reader) (*
 		return res, nil
 	}
 
-	// Apply.
+	// Apply. Only a server failure (disk full) can stop this part-way;
+	// uploading the same bundle again then completes it (stored replies
+	// are skipped by id).
 	var added []string
 	for _, rep := range m.Replies {
 		blob := staged["replies/"+rep.ID]
