@@ -319,12 +319,40 @@ func (s *Server) ResetReviewer(ctx context.Context, actor string, id int64) (*Cr
 	return &Credentials{Username: r.Username, Passphrase: pass, TOTPSecret: secret, TOTPURI: uri, Admin: r.Admin}, nil
 }
 
+// errLastAdmin: removing or demoting the only admin would lock everyone
+// out of the admin functions.
+var errLastAdmin = userError("last_admin", 409, "This is the only admin; make another reviewer an admin first.", nil)
+
+// isLastAdmin reports whether r is the only admin.
+func (s *Server) isLastAdmin(ctx context.Context, r *store.Reviewer) (bool, error) {
+	if !r.Admin {
+		return false, nil
+	}
+	all, err := s.st.Reviewers(ctx)
+	if err != nil {
+		return false, err
+	}
+	n := 0
+	for _, x := range all {
+		if x.Admin {
+			n++
+		}
+	}
+	return n == 1, nil
+}
+
 // RemoveReviewer deletes a reviewer, their sessions and their
-// client-authorization key (tor stops accepting it when it re-reads the keys).
+// client-authorization key (tor stops accepting it when it re-reads the
+// keys). The only admin cannot be removed.
 func (s *Server) RemoveReviewer(ctx context.Context, actor string, id int64) error {
 	r, err := s.st.Reviewer(ctx, id)
 	if err != nil {
 		return err
+	}
+	if last, err := s.isLastAdmin(ctx, r); err != nil {
+		return err
+	} else if last {
+		return errLastAdmin
 	}
 	if err := s.st.DeleteReviewer(ctx, id); err != nil {
 		return err
@@ -333,11 +361,18 @@ func (s *Server) RemoveReviewer(ctx context.Context, actor string, id int64) err
 	return nil
 }
 
-// SetAdmin grants or withdraws the admin role.
+// SetAdmin grants or withdraws the admin role; the only admin keeps it.
 func (s *Server) SetAdmin(ctx context.Context, actor string, id int64, admin bool) error {
 	r, err := s.st.Reviewer(ctx, id)
 	if err != nil {
 		return err
+	}
+	if !admin {
+		if last, err := s.isLastAdmin(ctx, r); err != nil {
+			return err
+		} else if last {
+			return errLastAdmin
+		}
 	}
 	if err := s.st.SetReviewerAdmin(ctx, id, admin); err != nil {
 		return err

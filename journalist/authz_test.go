@@ -100,6 +100,7 @@ func TestNonAdminCannotUseAdminFunctions(t *testing.T) {
 		t.Fatalf("admin reset via API: %d %s", resp.StatusCode, out)
 	}
 	// Withdrawing the admin role takes effect on the next request.
+	e.reviewer("admin2", true) // the only admin cannot be demoted
 	if err := e.srv.SetAdmin(e.ctx, "test", adminRow.ID, false); err != nil {
 		t.Fatal(err)
 	}

@@ -307,6 +307,20 @@ func TestAdminFunctions(t *testing.T) {
 		t.Fatalf("bad key: %d %s", resp.StatusCode, out)
 	}
 
+	// The only admin can be neither demoted nor removed.
+	adminRow, _ := e.st.ReviewerByName(e.ctx, "admin")
+	if err := e.srv.SetAdmin(e.ctx, "test", carol.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	resp, out = e.apiCall("POST", fmt.Sprintf("/api/v1/reviewers/%d/admin", adminRow.ID), tok, map[string]bool{"admin": false})
+	if resp.StatusCode != 409 || errCode(t, out) != "last_admin" {
+		t.Fatalf("demoting the only admin: %d %s", resp.StatusCode, out)
+	}
+	resp, out = e.apiCall("DELETE", fmt.Sprintf("/api/v1/reviewers/%d", adminRow.ID), tok, nil)
+	if resp.StatusCode != 409 || errCode(t, out) != "last_admin" {
+		t.Fatalf("removing the only admin: %d %s", resp.StatusCode, out)
+	}
+
 	// Remove.
 	if resp, _ := e.apiCall("DELETE", fmt.Sprintf("/api/v1/reviewers/%d", carol.ID), tok, nil); resp.StatusCode != 204 {
 		t.Fatalf("remove: %d", resp.StatusCode)

@@ -117,6 +117,11 @@ func runReviewer(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		if err := srv.RemoveReviewer(ctx, actor, r.ID); err != nil {
+			var ue *journalist.Error
+			if errors.As(err, &ue) && ue.Code == "last_admin" {
+				return withHint(fmt.Errorf("reviewer remove: %q is the only admin", r.Username),
+					"add another admin first: candor reviewer add --data DIR --name NAME --admin")
+			}
 			return fmt.Errorf("reviewer remove: %w", err)
 		}
 		fmt.Fprintf(stdout, "Reviewer %q removed; their sessions ended and their Tor client authorization is revoked.\n", r.Username)
