@@ -447,3 +447,50 @@ func BenchmarkVerifyPassword(b *testing.B) {
 		}
 	}
 }
+
+func TestAPITokenLogout(t *testing.T) {
+	e := newEnv(t)
+	tok := e.token(e.reviewer("alice", false))
+	resp, out := e.apiCall("GET", "/api/v1/me", tok, nil)
+	if resp.StatusCode != 200 || !strings.Contains(string(out), `"username":"alice"`) {
+		t.Fatalf("me: %d %s", resp.StatusCode, out)
+	}
+	if resp, _ := e.apiCall("DELETE", "/api/v1/token", tok, nil); resp.StatusCode != 204 {
+		t.Fatalf("logout: %d", resp.StatusCode)
+	}
+	if resp, _ := e.apiCall("GET", "/api/v1/me", tok, nil); resp.StatusCode != 401 {
+		t.Fatalf("token valid after logout: %d", resp.StatusCode)
+	}
+	if resp, out := e.apiCall("POST", "/api/v1/token", "", []byte(`{"username":"alice","passphrase":"x","one_time_code":"1","extra":1}`)); resp.StatusCode != 400 || errCode(t, out) != "bad_request" {
+		t.Fatalf("unknown field: %d %s", resp.StatusCode, out)
+	}
+	if resp, out := e.apiCall("GET", "/api/v1/nope", tok, nil); resp.StatusCode != 404 || errCode(t, out) != "not_found" {
+		t.Fatalf("unknown route: %d %s", resp.StatusCode, out)
+	}
+}
+
+func TestWebLogout(t *testing.T) {
+	e := newEnv(t)
+	c := e.reviewer("alice", false)
+	cl := e.client()
+	e.loginWeb(cl, c)
+	var tok string
+	for _, ck := range cl.Jar.Cookies(mustURL(e.ts.URL)) {
+		if ck.Name == cookieName {
+			tok = ck.Value
+		}
+	}
+	resp := e.postForm(cl, "/logout", nil)
+	body(t, resp)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout: %d", resp.StatusCode)
+	}
+	if _, err := e.st.Session(e.ctx, hashToken(tok)); err == nil {
+		t.Fatal("session still stored after logout")
+	}
+	old := e.client()
+	old.Jar.SetCookies(mustURL(e.ts.URL), []*http.Cookie{{Name: cookieName, Value: tok}})
+	if resp := e.get(old, "/"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("session valid after logout: %d", resp.StatusCode)
+	}
+}
