@@ -160,10 +160,15 @@ func (s *Server) authenticate(ctx context.Context, username, passphrase, code st
 	if n >= loginAttemptsLimit {
 		return nil, errThrottled
 	}
-	if err := s.st.RecordLoginAttempt(ctx, r.ID, now.Unix()); err != nil {
+	// The attempt is written while Argon2id runs, so that its disk sync
+	// does not make a known user name slower to answer than an unknown one.
+	recorded := make(chan error, 1)
+	go func() { recorded <- s.st.RecordLoginAttempt(ctx, r.ID, now.Unix()) }()
+	good := verifyPassword(r.PasswordHash, passphrase)
+	if err := <-recorded; err != nil {
 		return nil, err
 	}
-	if !verifyPassword(r.PasswordHash, passphrase) {
+	if !good {
 		return nil, errLoginFailed
 	}
 	step, ok := matchTOTP(r.TOTPSecret, code, now)
