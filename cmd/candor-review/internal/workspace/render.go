@@ -53,4 +53,3 @@ func (h *Home) Render(ix *Index, it *Item) (string, error) {
 	}
 	return b.String(), nil
 }
-

@@ -389,9 +389,9 @@ func FuzzManifest(f *testing.F) {
 	ct := fx.encrypt(f, report)
 	sum := sha256.Sum256(ct)
 	m := map[string]any{"format": "candor-export", "version": 1, "bundle_id": hexID(9), "day": "2026-11-25", "instance": "x",
-		"signer": fx.server.Public().String(),
+		"signer":  fx.server.Public().String(),
 		"sources": []map[string]any{{"id": srcID, "designation": "a b", "public_key": "", "status": "", "status_day": ""}},
-		"items": []map[string]any{{"id": hexID(1), "source_id": srcID, "kind": "message", "day": "d", "size": len(ct), "sha256": hex.EncodeToString(sum[:]), "fingerprints": []string{}}}}
+		"items":   []map[string]any{{"id": hexID(1), "source_id": srcID, "kind": "message", "day": "d", "size": len(ct), "sha256": hex.EncodeToString(sum[:]), "fingerprints": []string{}}}}
 	seed, _ := json.Marshal(m)
 	f.Add(seed)
 	f.Add([]byte(`{"format":"candor-export","version":1,"sources":[],"items":[]}`))
