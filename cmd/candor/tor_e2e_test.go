@@ -1,0 +1,551 @@
+package main
+
+// OWNER: tor helper. End-to-end tests of `candor serve` over real v3 onion
+// services on a private Tor network (tor/tortest). They run inside the
+// loopback-only network namespace of .ci/netns and fail, never skip,
+// elsewhere:
+//
+//	go test -exec "$PWD/.ci/netns" -count=1 -timeout 20m ./cmd/candor/ -run Tor
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/candor-drop/candor/crypto"
+	"github.com/candor-drop/candor/source/sourcetest"
+	"github.com/candor-drop/candor/store"
+	"github.com/candor-drop/candor/tor/tortest"
+)
+
+// The private network is shared by every Tor test of the package and
+// started by the first one that needs it (it takes ~30 s).
+var (
+	torNetOnce sync.Once
+	torNet     *tortest.Network
+	torNetDir  string
+	torNetRC   string // file of torrc lines joining it
+	torNetErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if torNet != nil {
+		torNet.Close() // kills only the tors it started
+	}
+	if torNetDir != "" {
+		os.RemoveAll(torNetDir)
+	}
+	if torBinDir != "" {
+		os.RemoveAll(torBinDir)
+	}
+	os.Exit(code)
+}
+
+func privateTorNetwork(t *testing.T) *tortest.Network {
+	t.Helper()
+	torNetOnce.Do(func() {
+		torNetDir, torNetErr = os.MkdirTemp("", "candor-tornet-")
+		if torNetErr != nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		torNet, torNetErr = tortest.Start(ctx, torNetDir, t.Logf)
+		if torNetErr == nil {
+			torNetRC, torNetErr = torNet.WriteTorrcFragment()
+		}
+	})
+	if torNetErr != nil {
+		t.Fatalf("private Tor network: %v", torNetErr) // fails, never skips
+	}
+	return torNet
+}
+
+var (
+	torBinOnce sync.Once
+	torBinDir  string
+	torBin     string
+	torBinErr  error
+)
+
+// torInstance builds candor once, runs `candor init` in a new directory with
+// a new submission key and lowers the KDF cost for the test. It returns the
+// binary, the data directory and the submission private key.
+func torInstance(t *testing.T) (string, string, *crypto.PrivateKey) {
+	t.Helper()
+	torBinOnce.Do(func() {
+		if torBinDir, torBinErr = os.MkdirTemp("", "candor-tor-bin-"); torBinErr != nil {
+			return
+		}
+		torBin = filepath.Join(torBinDir, "candor")
+		if out, err := exec.Command("go", "build", "-o", torBin, ".").CombinedOutput(); err != nil {
+			torBinErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if torBinErr != nil {
+		t.Fatal(torBinErr)
+	}
+	sk, err := crypto.GenerateSubmissionKey("Tor Test <tor@example.invalid>", crypto.ProfileGnuPG)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(t.TempDir(), "sub.asc")
+	if err := os.WriteFile(keyFile, []byte(sk.Public().Armored()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(t.TempDir(), "instance")
+	if out, err := exec.Command(torBin, "init", "--data", data, "--submission-key", keyFile).CombinedOutput(); err != nil {
+		t.Fatalf("candor init: %v\n%s", err, out)
+	}
+	st, err := store.Open(data, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	kdf, _ := json.Marshal(crypto.KDFParams{Time: 1, MemoryKiB: 1024, Threads: 1})
+	if err := st.SetSetting(context.Background(), "kdf_params", kdf); err != nil {
+		t.Fatal(err)
+	}
+	return torBin, data, sk
+}
+
+// torServe is a running `candor serve` with Tor on.
+type torServe struct {
+	cmd        *exec.Cmd
+	source     string // "xxx.onion"
+	journalist string
+	torPID     int
+	stderr     *lockedBuffer
+	done       chan struct{}
+	exitErr    error
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+var (
+	onionLineRE = regexp.MustCompile(`^(source|journalist) onion:\s+http://([a-z2-7]{56}\.onion)/`)
+	torPIDRE    = regexp.MustCompile(`msg="tor started" pid=(\d+)`)
+)
+
+func startTorServe(t *testing.T, bin, data string) *torServe {
+	t.Helper()
+	privateTorNetwork(t)
+	cmd := exec.Command(bin, "serve", "--data", data, "--torrc", torNetRC,
+		"--source-addr", "127.0.0.1:0", "--journalist-addr", "127.0.0.1:0")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &torServe{cmd: cmd, stderr: &lockedBuffer{}, done: make(chan struct{})}
+	cmd.Stderr = s.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.stop(t) })
+	lines := make(chan [2]string, 2)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if m := onionLineRE.FindStringSubmatch(sc.Text()); m != nil {
+				lines <- [2]string{m[1], m[2]}
+			}
+		}
+	}()
+	go func() {
+		s.exitErr = cmd.Wait()
+		close(s.done)
+	}()
+	timeout := time.After(2 * time.Minute)
+	for s.source == "" || s.journalist == "" {
+		select {
+		case l := <-lines:
+			if l[0] == "source" {
+				s.source = l[1]
+			} else {
+				s.journalist = l[1]
+			}
+		case <-s.done:
+			t.Fatalf("candor serve exited (%v):\n%s", s.exitErr, s.stderr)
+		case <-timeout:
+			t.Fatalf("candor serve printed no onion addresses:\n%s", s.stderr)
+		}
+	}
+	if m := torPIDRE.FindStringSubmatch(s.stderr.String()); m != nil {
+		s.torPID, _ = strconv.Atoi(m[1])
+	}
+	return s
+}
+
+// stop ends serve with SIGTERM (as systemd does) and waits for it.
+func (s *torServe) stop(t *testing.T) {
+	select {
+	case <-s.done:
+		return
+	default:
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(45 * time.Second):
+		s.cmd.Process.Kill()
+		<-s.done
+		t.Errorf("candor serve did not stop on SIGTERM")
+	}
+}
+
+// onionHTTP is an HTTP client with cookies through a tor client.
+func onionHTTP(c *tortest.Client) *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, Transport: &http.Transport{DialContext: c.DialContext}}
+}
+
+func reach(t *testing.T, c *tortest.Client, host string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	if err := c.WaitReachable(ctx, host+":80"); err != nil {
+		t.Fatalf("%s: %v", host, err)
+	}
+}
+
+// readAll(t)(client.Get(…)) returns the body, failing t on an error.
+func readAll(t *testing.T) func(*http.Response, error) (string, *http.Response) {
+	return func(resp *http.Response, err error) (string, *http.Response) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b), resp
+	}
+}
+
+// addReply stores a reply to the source of codename through the store API,
+// as an uploaded reply bundle would.
+func addReply(t testing.TB, data, codename, text string) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(data, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	pepper, err := os.ReadFile(filepath.Join(data, "secrets", "pepper"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kdf crypto.KDFParams
+	raw, err := st.Setting(ctx, "kdf_params")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &kdf); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := st.SubmissionKeys(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sub []*crypto.PublicKey
+	for _, k := range keys {
+		pk, err := crypto.ParsePublicKey(k.PublicKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sub = append(sub, pk)
+	}
+	if err := sourcetest.AddReply(ctx, st, pepper, kdf, sub, codename, text); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var codenameRE = regexp.MustCompile(`id="codename">([a-z -]+)<`)
+
+// TestTorReporterJourney: a reporter, through the source onion over SOCKS,
+// gets a codename, sends a report with a file, logs back in and reads a
+// reply; the report and the file are stored encrypted to the submission key.
+func TestTorReporterJourney(t *testing.T) {
+	bin, data, sk := torInstance(t)
+	srv := startTorServe(t, bin, data)
+	if !strings.Contains(srv.stderr.String(), "proof-of-work DoS defence is ON") {
+		t.Errorf("serve did not log that the PoW defence is on:\n%s", srv.stderr)
+	}
+	client := torNet.Client()
+	reach(t, client, srv.source)
+	base := "http://" + srv.source
+	c := onionHTTP(client)
+
+	page, _ := readAll(t)(c.Get(base + "/new"))
+	m := codenameRE.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no codename on /new through the onion:\n%s", page)
+	}
+	codename := m[1]
+	_, resp := readAll(t)(c.PostForm(base+"/new", url.Values{"codename": {codename}}))
+	if resp.StatusCode != 200 {
+		t.Fatalf("POST /new: %d", resp.StatusCode)
+	}
+
+	message := "The duty sergeant at the north station takes cash from tow firms. " + strconv.FormatInt(time.Now().UnixNano(), 36)
+	file := bytes.Repeat([]byte("ledger page; "), 20000) // ~260 KB
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range map[string]string{"category": "corruption", "officers": "Sgt. Example", "when": "last month", "where": "north station", "message": message} {
+		mw.WriteField(k, v)
+	}
+	fw, _ := mw.CreateFormFile("file", "ledger.txt")
+	fw.Write(file)
+	mw.Close()
+	req, _ := http.NewRequest("POST", base+"/report", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	page, resp = readAll(t)(c.Do(req))
+	if resp.StatusCode != 200 || resp.Request.URL.Path != "/sent" {
+		t.Fatalf("POST /report ended at %s with %d:\n%s", resp.Request.URL.Path, resp.StatusCode, page)
+	}
+	readAll(t)(c.PostForm(base+"/logout", nil))
+
+	reply := "Thank you. We have opened a case. " + strconv.FormatInt(time.Now().UnixNano(), 36)
+	addReply(t, data, codename, reply)
+
+	c = onionHTTP(client) // a new session, as after "New Identity"
+	page, resp = readAll(t)(c.PostForm(base+"/login", url.Values{"codename": {codename}}))
+	if resp.StatusCode != 200 {
+		t.Fatalf("POST /login: %d", resp.StatusCode)
+	}
+	if !strings.Contains(page, reply) {
+		page, _ = readAll(t)(c.Get(base + "/history"))
+	}
+	if !strings.Contains(page, reply) {
+		t.Fatalf("the reply is not shown after logging back in through the onion:\n%s", page)
+	}
+
+	// What the server stored: ciphertext that the submission key opens.
+	st, err := store.Open(data, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srcs, err := st.Sources(context.Background())
+	if err != nil || len(srcs) != 1 {
+		t.Fatalf("sources = %d, %v; want 1", len(srcs), err)
+	}
+	items, err := st.Items(context.Background(), srcs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gotMessage, gotFile bool
+	for _, it := range items {
+		rc, _, err := st.OpenItem(context.Background(), it.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pt bytes.Buffer
+		err = crypto.DecryptTo(&pt, rc, sk)
+		rc.Close()
+		if err != nil {
+			t.Fatalf("item %s does not decrypt: %v", it.Kind, err)
+		}
+		switch it.Kind {
+		case store.KindMessage:
+			gotMessage = gotMessage || bytes.Contains(pt.Bytes(), []byte(message))
+		case store.KindFile:
+			gotFile = gotFile || bytes.Contains(pt.Bytes(), file)
+		}
+	}
+	if !gotMessage || !gotFile {
+		t.Errorf("stored report: message %v, file %v; want both", gotMessage, gotFile)
+	}
+}
+
+// reviewerAdd runs `candor reviewer add` and returns the client-auth line.
+func reviewerAdd(t *testing.T, bin, data, name string) tortest.ClientAuth {
+	t.Helper()
+	out, err := exec.Command(bin, "reviewer", "add", "--data", data, "--name", name, "--json").Output()
+	if err != nil {
+		t.Fatalf("candor reviewer add: %v", err)
+	}
+	var cred struct {
+		ClientAuth string `json:"client_auth"`
+	}
+	if err := json.Unmarshal(out, &cred); err != nil {
+		t.Fatal(err)
+	}
+	f := strings.Split(cred.ClientAuth, ":")
+	if len(f) != 4 || f[1] != "descriptor" || f[2] != "x25519" {
+		t.Fatalf("client auth line %q", cred.ClientAuth)
+	}
+	return tortest.ClientAuth{OnionID: f[0], PrivateKey: f[3]}
+}
+
+// TestTorJournalistClientAuth: a reviewer with a valid client key reaches
+// the journalist onion; a client without a key cannot; a reviewer removed
+// with `candor reviewer remove` while serve runs can no longer connect.
+func TestTorJournalistClientAuth(t *testing.T) {
+	bin, data, _ := torInstance(t)
+	alice := reviewerAdd(t, bin, data, "alice")
+	bob := reviewerAdd(t, bin, data, "bob")
+	srv := startTorServe(t, bin, data)
+	if alice.OnionID+".onion" != srv.journalist {
+		t.Fatalf("client auth is for %s, serve published %s", alice.OnionID, srv.journalist)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
+	defer cancel()
+	net := privateTorNetwork(t)
+	aliceTor, err := net.NewClient(ctx, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer aliceTor.Close()
+	bobTor, err := net.NewClient(ctx, bob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bobTor.Close()
+
+	reach(t, aliceTor, srv.journalist)
+	page, resp := readAll(t)(onionHTTP(aliceTor).Get("http://" + srv.journalist + "/"))
+	if resp.StatusCode >= 500 || page == "" {
+		t.Fatalf("journalist interface through the onion: %d %q", resp.StatusCode, page)
+	}
+
+	// Without a key: tor refuses before anything reaches Candor.
+	err = net.Client().WaitReachable(ctx, srv.journalist+":80")
+	if code := tortest.SOCKSCode(err); code != tortest.CodeMissingClientAuth {
+		t.Fatalf("client without a key: %v; want SOCKS 0x%X (client authorization missing)", err, tortest.CodeMissingClientAuth)
+	}
+
+	// Revoke alice while serve runs: within a few polls her tor, which
+	// holds the descriptor and a circuit, is refused.
+	if out, err := exec.Command(bin, "reviewer", "remove", "--data", data, "--name", "alice").CombinedOutput(); err != nil {
+		t.Fatalf("candor reviewer remove: %v\n%s", err, out)
+	}
+	for {
+		err := aliceTor.WaitReachable(ctx, srv.journalist+":80")
+		code := tortest.SOCKSCode(err)
+		if code == tortest.CodeWrongClientAuth || code == tortest.CodeMissingClientAuth {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("removed reviewer can still connect (last: %v)\n%s", err, srv.stderr)
+		}
+		time.Sleep(time.Second)
+	}
+	// bob still gets in.
+	reach(t, bobTor, srv.journalist)
+}
+
+// TestTorRestartKeepsAddresses: both onion addresses survive a restart and
+// `candor onion` shows them.
+func TestTorRestartKeepsAddresses(t *testing.T) {
+	bin, data, _ := torInstance(t)
+	first := startTorServe(t, bin, data)
+	first.stop(t)
+	if first.exitErr != nil {
+		t.Errorf("serve stopped with %v on SIGTERM:\n%s", first.exitErr, first.stderr)
+	}
+	second := startTorServe(t, bin, data)
+	if first.source != second.source || first.journalist != second.journalist {
+		t.Fatalf("addresses changed across a restart: %s, %s -> %s, %s", first.source, first.journalist, second.source, second.journalist)
+	}
+	if first.source == first.journalist {
+		t.Fatal("source and journalist services share an address")
+	}
+	reach(t, torNet.Client(), second.source)
+	out, err := exec.Command(bin, "onion", "--data", data).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []string{second.source, second.journalist} {
+		if !strings.Contains(string(out), "http://"+a+"/") {
+			t.Errorf("candor onion does not show %s:\n%s", a, out)
+		}
+	}
+}
+
+// TestTorDeathStopsServe: when tor dies, serve says so and exits instead of
+// going on serving.
+func TestTorDeathStopsServe(t *testing.T) {
+	bin, data, _ := torInstance(t)
+	srv := startTorServe(t, bin, data)
+	if srv.torPID == 0 {
+		t.Fatalf("serve logged no tor pid:\n%s", srv.stderr)
+	}
+	if err := syscall.Kill(srv.torPID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-srv.done:
+	case <-time.After(time.Minute):
+		t.Fatalf("candor serve still runs a minute after tor died:\n%s", srv.stderr)
+	}
+	if srv.exitErr == nil {
+		t.Error("serve exited with status 0 after tor died")
+	}
+	if !strings.Contains(srv.stderr.String(), "tor exited") {
+		t.Errorf("serve did not say that tor exited:\n%s", srv.stderr)
+	}
+}
+
+// TestTorBrowserJourney: the source interface's real-browser journey
+// (chromium, JavaScript disabled) through the onion.
+func TestTorBrowserJourney(t *testing.T) {
+	bin, data, _ := torInstance(t)
+	srv := startTorServe(t, bin, data)
+	client := torNet.Client()
+	reach(t, client, srv.source)
+	// Tor Browser treats .onion sites as secure contexts (it sends
+	// Sec-Fetch-Site, which the source interface's cross-origin check
+	// reads); Chromium does not, unless told so for this origin.
+	chromium := filepath.Join(t.TempDir(), "chromium")
+	script := "#!/bin/sh\nexec " + sourcetest.DefaultChromium + " --unsafely-treat-insecure-origin-as-secure=http://" + srv.source + ` "$@"` + "\n"
+	if err := os.WriteFile(chromium, []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	sourcetest.RunJourney(t, "http://"+srv.source, sourcetest.Options{
+		Chromium:    chromium,
+		ProxyServer: "socks5://" + client.SocksAddr(),
+		StepTimeout: 2 * time.Minute,
+		AddReply: func(t testing.TB, codename string) string {
+			text := fmt.Sprintf("Reply through the onion %d", time.Now().UnixNano())
+			addReply(t, data, codename, text)
+			return text
+		},
+	})
+}
