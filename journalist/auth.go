@@ -93,21 +93,26 @@ func verifyPassword(phc, passphrase string) bool {
 }
 
 var (
-	dummyOnce sync.Once
-	dummyHash string
+	dummyMu     sync.Mutex
+	dummyHash   string
+	dummyParams argonParams
 )
 
 // dummyVerify spends the same Argon2id work as a real check, for unknown
 // user names.
 func dummyVerify(passphrase string) {
-	dummyOnce.Do(func() {
+	dummyMu.Lock()
+	if dummyHash == "" || dummyParams != passwordParams {
 		h, err := HashPassword("candor dummy passphrase for timing")
 		if err != nil {
+			dummyMu.Unlock()
 			panic("journalist: unable to make the dummy hash: " + err.Error())
 		}
-		dummyHash = h
-	})
-	verifyPassword(dummyHash, passphrase)
+		dummyHash, dummyParams = h, passwordParams
+	}
+	h := dummyHash
+	dummyMu.Unlock()
+	verifyPassword(h, passphrase)
 }
 
 // totpStep is the RFC 6238 time step of t.

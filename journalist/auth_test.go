@@ -494,3 +494,25 @@ func TestWebLogout(t *testing.T) {
 		t.Fatalf("session valid after logout: %d", resp.StatusCode)
 	}
 }
+
+// BenchmarkLogin compares a failed login on an existing account with one
+// on an unknown user name, with the production Argon2id parameters: they
+// should take the same time (no user enumeration by timing).
+func BenchmarkLogin(b *testing.B) {
+	saved := passwordParams
+	passwordParams = defaultArgon
+	defer func() { passwordParams = saved }()
+	e := newEnv(b)
+	e.reviewer("alice", false)
+	dummyVerify("warm up")
+	for _, name := range []string{"alice", "unknown"} {
+		b.Run(name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				e.clock.Advance(time.Minute) // stay under the throttle
+				if _, err := e.srv.authenticate(e.ctx, name, "wrong passphrase", "123456"); err != errLoginFailed {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
