@@ -46,6 +46,15 @@ func Encrypt(dst io.Writer, to ...*PublicKey) (io.WriteCloser, error) {
 		}
 		el = append(el, k.k.e)
 	}
+	if fastSEIPDv1 {
+		w, ok, err := encryptSEIPDv1(dst, el)
+		if err != nil {
+			return nil, fmt.Errorf("crypto: unable to encrypt: %w", err)
+		}
+		if ok {
+			return w, nil
+		}
+	}
 	w, err := openpgp.Encrypt(dst, el, nil, &openpgp.FileHints{IsBinary: true}, encryptConfig())
 	if err != nil {
 		return nil, fmt.Errorf("crypto: unable to encrypt: %w", err)
