@@ -228,6 +228,11 @@ func TestSourcesListAndDeletion(t *testing.T) {
 	}
 	resp = e.postForm(cl, "/sources/"+s2.ID+"/delete", nil)
 	body(t, resp)
+	if _, err := e.st.Source(e.ctx, s2.ID); resp.StatusCode != 400 || err != nil {
+		t.Fatalf("unconfirmed web delete: %d %v", resp.StatusCode, err)
+	}
+	resp = e.postForm(cl, "/sources/"+s2.ID+"/delete", url.Values{"confirm": {"yes"}})
+	body(t, resp)
 	if _, err := e.st.Source(e.ctx, s2.ID); resp.StatusCode != http.StatusSeeOther || err == nil {
 		t.Fatalf("web delete source: %d %v", resp.StatusCode, err)
 	}

@@ -215,7 +215,21 @@ func (s *Server) replyPost(w http.ResponseWriter, r *http.Request) {
 	redirectFlash(w, r, "/sources/"+id, "reply")
 }
 
+// confirmed reports whether a destructive form was confirmed; if not, it
+// says so.
+func (s *Server) confirmed(w http.ResponseWriter, r *http.Request) bool {
+	limitForm(w, r)
+	if r.PostFormValue("confirm") != "yes" {
+		s.renderError(w, r, http.StatusBadRequest, "Nothing was deleted: tick \"I am sure\" to confirm.")
+		return false
+	}
+	return true
+}
+
 func (s *Server) deleteSourcePost(w http.ResponseWriter, r *http.Request) {
+	if !s.confirmed(w, r) {
+		return
+	}
 	if err := s.DeleteSource(r.Context(), actor(r), r.PathValue("id")); err != nil {
 		s.fail(w, r, err)
 		return
@@ -224,6 +238,9 @@ func (s *Server) deleteSourcePost(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) deleteSourceItemsPost(w http.ResponseWriter, r *http.Request) {
+	if !s.confirmed(w, r) {
+		return
+	}
 	id := r.PathValue("id")
 	if err := s.DeleteSourceItems(r.Context(), actor(r), id); err != nil {
 		s.fail(w, r, err)
