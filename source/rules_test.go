@@ -770,3 +770,15 @@ func TestSanitizeFilename(t *testing.T) {
 		}
 	}
 }
+
+func TestDefaultKDFSlots(t *testing.T) {
+	for _, c := range []struct {
+		cpus    int
+		threads uint8
+		want    int
+	}{{1, 2, 1}, {2, 2, 1}, {4, 2, 1}, {8, 2, 2}, {64, 2, 2}, {4, 1, 2}, {2, 0, 1}} {
+		if got := defaultKDFSlots(c.cpus, c.threads); got != c.want {
+			t.Errorf("defaultKDFSlots(%d, %d) = %d, want %d", c.cpus, c.threads, got, c.want)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"sync"
 	"time"
 
@@ -46,7 +47,10 @@ type Config struct {
 	// any other gets a warning page.
 	OnionHost string
 	Logger    *slog.Logger
-	// MaxConcurrentKDF bounds simultaneous codename derivations. 0 means 2.
+	// MaxConcurrentKDF bounds simultaneous codename derivations. 0 means
+	// 2, lowered so that Argon2id lanes never take more than half the CPUs
+	// (but at least 1): on a 2-core server with Threads=2 that is 1, which
+	// keeps page latency low during a login flood (docs/perf-source.md).
 	MaxConcurrentKDF int
 	// MaxKDFQueue bounds the requests waiting for a KDF slot; beyond it a
 	// "busy, try again" page is shown at once. 0 means 32.
@@ -98,7 +102,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.MaxConcurrentKDF <= 0 {
-		cfg.MaxConcurrentKDF = 2
+		cfg.MaxConcurrentKDF = defaultKDFSlots(runtime.GOMAXPROCS(0), cfg.KDF.Threads)
 	}
 	if cfg.MaxKDFQueue <= 0 {
 		cfg.MaxKDFQueue = 32
@@ -189,3 +193,10 @@ func randomID() string {
 }
 
 var errNotFound = store.ErrNotFound
+
+// defaultKDFSlots is 2, or fewer so that the Argon2id lanes of all running
+// derivations use at most half of the CPUs; never less than 1.
+func defaultKDFSlots(cpus int, threads uint8) int {
+	lanes := max(int(threads), 1)
+	return min(2, max(1, cpus/(2*lanes)))
+}

@@ -27,30 +27,29 @@ import (
 	"github.com/candor-drop/candor/store"
 )
 
-// sourceBinary builds the real candor binary once per test run.
-var sourceBinary = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "candor-bin-")
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "candor")
+// sourceBinary builds the real candor binary into a temporary directory.
+func sourceBinary(t testing.TB) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "candor")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	if err != nil {
-		return "", fmt.Errorf("go build: %v\n%s", err, out)
+		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	return bin, nil
-})
+	return bin
+}
 
 // sourceInstance builds candor, runs `candor init` in a fresh directory with
 // a new submission key, and lowers the KDF cost for the test. It returns the
 // binary, the data directory and the submission private key.
-func sourceInstance(t *testing.T) (string, string, *crypto.PrivateKey) {
+func sourceInstance(t testing.TB) (string, string, *crypto.PrivateKey) {
+	return sourceInstanceKDF(t, &crypto.KDFParams{Time: 1, MemoryKiB: 1024, Threads: 1})
+}
+
+// sourceInstanceKDF is sourceInstance with the given KDF parameters (nil:
+// the instance's defaults).
+func sourceInstanceKDF(t testing.TB, kdfParams *crypto.KDFParams) (string, string, *crypto.PrivateKey) {
 	t.Helper()
-	bin, err := sourceBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(filepath.Dir(bin)) })
+	bin := sourceBinary(t)
 	sk, err := crypto.GenerateSubmissionKey("Crash Test <crash@example.invalid>", crypto.ProfileGnuPG)
 	if err != nil {
 		t.Fatal(err)
@@ -67,11 +66,13 @@ func sourceInstance(t *testing.T) (string, string, *crypto.PrivateKey) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kdf, _ := json.Marshal(crypto.KDFParams{Time: 1, MemoryKiB: 1024, Threads: 1})
-	if err := st.SetSetting(context.Background(), "kdf_params", kdf); err != nil {
-		t.Fatal(err)
+	defer st.Close()
+	if kdfParams != nil {
+		kdf, _ := json.Marshal(kdfParams)
+		if err := st.SetSetting(context.Background(), "kdf_params", kdf); err != nil {
+			t.Fatal(err)
+		}
 	}
-	st.Close()
 	return bin, data, sk
 }
 
@@ -85,7 +86,7 @@ type sourceServer struct {
 
 var sourceAddrRE = regexp.MustCompile(`source interface:\s+(http://\S+?)/?\s*$`)
 
-func startSourceServer(t *testing.T, bin, data string) *sourceServer {
+func startSourceServer(t testing.TB, bin, data string) *sourceServer {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--tor=off", "--data", data, "--source-addr", "127.0.0.1:0", "--journalist-addr", "127.0.0.1:0")
 	stdout, err := cmd.StdoutPipe()
@@ -137,7 +138,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 }
 
 // sourceSession gets a codename and a session on the source interface.
-func sourceSession(t *testing.T, base string) *http.Client {
+func sourceSession(t testing.TB, base string) *http.Client {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
