@@ -6,11 +6,14 @@ package crypto
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
 )
 
 // gnupg is a throwaway GnuPG home.
@@ -346,5 +349,51 @@ func TestInteropGnuPGKeyWithoutEncryptionSubkey(t *testing.T) {
 	g.run(nil, "--passphrase", "", "--quick-add-key", fpr, "cv25519", "encr", "0")
 	if _, err := ParsePublicKey(g.run(nil, "--export", fpr)); err != nil {
 		t.Fatalf("after adding the subkey: %v", err)
+	}
+}
+
+// Certifications of the unit's key by other people's keys are not kept:
+// they would tell a seized server who vouches for the unit.
+func TestInteropThirdPartyCertificationsDropped(t *testing.T) {
+	g := newGnuPG(t)
+	unit := g.genKey("Unit <unit@candor.test>", "ed25519", "cv25519", "")
+	friend := g.genKey("Friend <friend@candor.test>", "ed25519", "", "")
+	g.run(nil, "--default-key", friend, "--quick-sign-key", unit)
+	exported := g.run(nil, "--export", unit)
+	friendID := friend[len(friend)-16:]
+	if n := countSigsBy(t, exported, friendID); n == 0 {
+		t.Fatal("test setup: gpg export has no certification by the friend")
+	}
+	k, err := ParsePublicKey(exported)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countSigsBy(t, k.Bytes(), friendID); n != 0 {
+		t.Fatalf("%d third-party certifications kept", n)
+	}
+	// The key still works with gpg after the round trip.
+	ct, err := EncryptBytes([]byte("still fine"), k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := g.run(ct, "--decrypt"); string(got) != "still fine" {
+		t.Fatalf("%q", got)
+	}
+}
+
+// countSigsBy counts signature packets issued by the key with the given
+// 16-hex-digit key ID.
+func countSigsBy(t *testing.T, data []byte, keyID string) int {
+	t.Helper()
+	r := packet.NewReader(bytes.NewReader(data))
+	n := 0
+	for {
+		p, err := r.Next()
+		if err != nil {
+			return n
+		}
+		if s, ok := p.(*packet.Signature); ok && s.IssuerKeyId != nil && strings.EqualFold(fmt.Sprintf("%016X", *s.IssuerKeyId), keyID) {
+			n++
+		}
 	}
 }

@@ -175,6 +175,25 @@ func readKeyRing(data []byte) (el openpgp.EntityList, err error) {
 	return el, nil
 }
 
+// dropThirdPartySignatures keeps only e's own signatures. Certifications
+// by other keys say who vouches for the unit's key; the server has no use
+// for them and should not publish or store that list.
+func dropThirdPartySignatures(e *openpgp.Entity) {
+	own := func(sigs []*packet.Signature) []*packet.Signature {
+		kept := sigs[:0]
+		for _, s := range sigs {
+			if s.CheckKeyIdOrFingerprint(e.PrimaryKey) {
+				kept = append(kept, s)
+			}
+		}
+		return kept
+	}
+	for _, id := range e.Identities {
+		id.Signatures = own(id.Signatures)
+	}
+	e.Signatures = own(e.Signatures)
+}
+
 // noEncryptionKey builds the error for an entity without a usable
 // encryption subkey, naming the GnuPG command that adds one.
 func noEncryptionKey(e *openpgp.Entity) error {
@@ -210,6 +229,7 @@ func parsePublic(data []byte, single bool) ([]*PublicKey, error) {
 		if _, ok := e.EncryptionKey(now); !ok {
 			return nil, noEncryptionKey(e)
 		}
+		dropThirdPartySignatures(e)
 		keys = append(keys, &PublicKey{k: &publicKey{e: e}})
 	}
 	return keys, nil
@@ -270,6 +290,7 @@ func ParsePrivateKey(data, passphrase []byte) (*PrivateKey, error) {
 	if !ok || k.PrivateKey == nil || k.PrivateKey.Dummy() {
 		return nil, noEncryptionKey(e)
 	}
+	dropThirdPartySignatures(e)
 	return newPrivateKey(e)
 }
 
@@ -367,11 +388,12 @@ func (k *PrivateKey) GoString() string { return k.String() }
 // writes the secret material in clear: the caller must then protect the
 // file by other means.
 func (k *PrivateKey) MarshalArmored(passphrase []byte) ([]byte, error) {
-	var clear bytes.Buffer
-	if err := k.k.e.SerializePrivateWithoutSigning(&clear, nil); err != nil {
+	var plain bytes.Buffer
+	if err := k.k.e.SerializePrivateWithoutSigning(&plain, nil); err != nil {
 		return nil, fmt.Errorf("crypto: unable to serialize private key: %w", err)
 	}
-	bin := clear.Bytes()
+	defer clear(plain.Bytes()) // best effort
+	bin := plain.Bytes()
 	if len(passphrase) > 0 {
 		el, err := readKeyRing(bin)
 		if err != nil {
@@ -400,7 +422,6 @@ func (k *PrivateKey) MarshalArmored(passphrase []byte) ([]byte, error) {
 		if err := e.SerializePrivateWithoutSigning(&prot, nil); err != nil {
 			return nil, fmt.Errorf("crypto: unable to serialize private key: %w", err)
 		}
-		clear.Reset() // best effort
 		bin = prot.Bytes()
 	}
 	var out bytes.Buffer
