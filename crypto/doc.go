@@ -18,4 +18,15 @@
 //   - Secret values are zeroed on a best-effort basis only: Go's garbage
 //     collector may copy memory, so no promise is made.
 //   - Key types print only their public half and cannot be compared with ==.
+//   - Messages are never compressed and carry no file name or time in the
+//     clear; messages to GnuPG-profile keys are SEIPD v1 with AES-256 (read by
+//     GnuPG 2.2 and Sequoia), written by this package's own CFB/MDC writer
+//     (seipd_v1.go) whose format the gpg and sq interop tests pin.
+//   - The source key is a function of the codename and the instance pepper
+//     alone; DeriveSource fails instead of returning a key if key generation
+//     ever stops being deterministic.
+//   - Imported keys keep only their own self-signatures (third-party
+//     certifications would reveal who vouches for the unit), and a key file
+//     asking for more than 2 GiB of Argon2 passphrase hashing is refused
+//     before any hashing.
 package crypto

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 )
@@ -395,5 +396,19 @@ func countSigsBy(t *testing.T, data []byte, keyID string) int {
 		if s, ok := p.(*packet.Signature); ok && s.IssuerKeyId != nil && strings.EqualFold(fmt.Sprintf("%016X", *s.IssuerKeyId), keyID) {
 			n++
 		}
+	}
+}
+
+// An expired encryption subkey is refused with a hint that fits.
+func TestInteropGnuPGExpiredSubkey(t *testing.T) {
+	g := newGnuPG(t)
+	// A key made three days ago whose encryption subkey lived one day.
+	past := fmt.Sprint(time.Now().Add(-72*time.Hour).Unix()) + "!"
+	g.run(nil, "--faked-system-time", past, "--passphrase", "", "--quick-gen-key", "Old <old@candor.test>", "ed25519", "sign", "0")
+	fpr := g.fingerprint("Old <old@candor.test>")
+	g.run(nil, "--faked-system-time", past, "--passphrase", "", "--quick-add-key", fpr, "cv25519", "encr", "1d")
+	_, err := ParsePublicKey(g.run(nil, "--export", fpr))
+	if !errors.Is(err, ErrNoEncryptionKey) || !strings.Contains(err.Error(), "gpg --quick-set-expire "+fpr+" 2y '*'") {
+		t.Fatalf("%v", err)
 	}
 }

@@ -195,10 +195,24 @@ func dropThirdPartySignatures(e *openpgp.Entity) {
 }
 
 // noEncryptionKey builds the error for an entity without a usable
-// encryption subkey, naming the GnuPG command that adds one.
+// encryption subkey, naming the GnuPG command that fixes it.
 func noEncryptionKey(e *openpgp.Entity) error {
+	fpr := fingerprint(e)
+	now := time.Now()
+	sig, _ := e.PrimarySelfSignature()
+	if sig != nil && (e.PrimaryKey.KeyExpired(sig, now) || sig.SigExpired(now)) {
+		return fmt.Errorf("%w (key %s has expired); extend it with: gpg --quick-set-expire %s 2y, then gpg --quick-set-expire %s 2y '*'",
+			ErrNoEncryptionKey, fpr, fpr, fpr)
+	}
+	for _, sk := range e.Subkeys {
+		if sk.Sig != nil && sk.Sig.FlagEncryptCommunications && !sk.Revoked(now) &&
+			(sk.PublicKey.KeyExpired(sk.Sig, now) || sk.Sig.SigExpired(now)) {
+			return fmt.Errorf("%w (the encryption subkey of %s has expired); extend it with: gpg --quick-set-expire %s 2y '*', or add one with: gpg --quick-add-key %s cv25519 encr",
+				ErrNoEncryptionKey, fpr, fpr, fpr)
+		}
+	}
 	return fmt.Errorf("%w (key %s); add one with: gpg --quick-add-key %s cv25519 encr",
-		ErrNoEncryptionKey, fingerprint(e), fingerprint(e))
+		ErrNoEncryptionKey, fpr, fpr)
 }
 
 func fingerprint(e *openpgp.Entity) string {
