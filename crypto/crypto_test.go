@@ -534,3 +534,27 @@ func TestS2KCostLimit(t *testing.T) {
 		t.Fatalf("err=%v, want errS2KCost", err)
 	}
 }
+
+func TestGenerateUserID(t *testing.T) {
+	for in, want := range map[string]string{
+		"Unit":                               "Unit",
+		"Internal Affairs <ia@example.org>":  "Internal Affairs <ia@example.org>",
+		"Unit (2026 key) <unit@example.org>": "Unit (2026 key) <unit@example.org>",
+		"  Unit <unit@example.org>  ":        "Unit <unit@example.org>",
+	} {
+		k, err := GenerateSubmissionKey(in, ProfileGnuPG)
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		var ids []string
+		for id := range k.k.e.Identities {
+			ids = append(ids, id)
+		}
+		if len(ids) != 1 || ids[0] != want {
+			t.Errorf("%q: user IDs %q, want %q", in, ids, want)
+		}
+	}
+	if _, err := GenerateSubmissionKey("x", Profile(9)); err == nil {
+		t.Error("unknown profile accepted")
+	}
+}

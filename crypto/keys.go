@@ -75,8 +75,8 @@ func GenerateSubmissionKey(name string, p Profile) (*PrivateKey, error) {
 		return nil, err
 	}
 	cfg.Time = func() time.Time { return time.Now().UTC().Truncate(time.Second) }
-	uidName, uidEmail := splitUserID(name)
-	e, err := openpgp.NewEntity(uidName, "", uidEmail, cfg)
+	uidName, uidComment, uidEmail := splitUserID(name)
+	e, err := openpgp.NewEntity(uidName, uidComment, uidEmail, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("crypto: unable to generate key: %w", err)
 	}
@@ -86,13 +86,17 @@ func GenerateSubmissionKey(name string, p Profile) (*PrivateKey, error) {
 	return newPrivateKey(e)
 }
 
-// splitUserID turns "Name <email>" into its parts; anything else is a name.
-func splitUserID(s string) (name, email string) {
+// splitUserID turns "Name (comment) <email>" into its parts; the comment
+// and the address are optional.
+func splitUserID(s string) (name, comment, email string) {
 	s = strings.TrimSpace(s)
 	if i := strings.LastIndexByte(s, '<'); i >= 0 && strings.HasSuffix(s, ">") {
-		return strings.TrimSpace(s[:i]), s[i+1 : len(s)-1]
+		s, email = strings.TrimSpace(s[:i]), s[i+1:len(s)-1]
 	}
-	return s, ""
+	if i := strings.LastIndexByte(s, '('); i >= 0 && strings.HasSuffix(s, ")") {
+		s, comment = strings.TrimSpace(s[:i]), s[i+1:len(s)-1]
+	}
+	return s, comment, email
 }
 
 // restrictPreferences narrows the preferences of e's self-signatures to
