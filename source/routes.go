@@ -21,10 +21,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(s.static)))
 	mux.HandleFunc("/", s.notFound)
 
-	cop := http.NewCrossOriginProtection()
-	cop.SetDenyHandler(http.HandlerFunc(s.crossOrigin))
 	var h http.Handler = mux
-	h = cop.Handler(h)
+	h = s.originCheck(h)
 	h = s.hostCheck(h)
 	h = methodFilter(h)
 	h = securityHeaders(h)

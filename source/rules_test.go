@@ -150,8 +150,8 @@ func TestSessionCookie(t *testing.T) {
 	e := newEnv(t)
 	c := e.client()
 	c.get("/new")
-	if len(c.c.Jar.Cookies(mustURL(e.ts.URL))) != 0 {
-		t.Errorf("a cookie was set by merely showing a codename")
+	if sessionID(t, c) != "" {
+		t.Errorf("a session was started by merely showing a codename")
 	}
 	_, form := c.newCodename()
 	sc := form.header.Values("Set-Cookie")
@@ -604,7 +604,30 @@ func TestCrossOriginPost(t *testing.T) {
 		})
 	}
 	if got := len(e.items()); got != n {
-		t.Errorf("cross-origin POST stored something: %d items, was %d", got, n)
+		t.Errorf("cross-origin POST stored something: %d items, want %d", got, n)
+	}
+	// A browser without Fetch Metadata for this origin sends "Origin: null"
+	// for our own forms (no-referrer policy): accepted only with the
+	// SameSite=Strict cookie, which another site cannot make it send.
+	null := map[string]string{"Origin": "null"}
+	bare := e.client() // no cookies at all, as in a cross-site request
+	req, _ := http.NewRequest("POST", e.ts.URL+"/login", strings.NewReader(url.Values{"codename": {codename}}.Encode()))
+	req.Header.Set("Content-Type", form)
+	req.Header.Set("Origin", "null")
+	expectProblem(t, bare.do(req), 403, "Nothing was saved")
+	if sessionID(t, bare) != "" {
+		t.Errorf("a cookie-less POST with Origin: null logged in")
+	}
+	if p := post("/report", null, bytes.NewReader(mbody), mct); p.status != 303 {
+		t.Errorf("Origin: null with the strict cookie: %d", p.status)
+	}
+	n++
+	// The cookie does not override a cross-site Sec-Fetch-Site or a real
+	// foreign Origin.
+	expectProblem(t, post("/report", map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "null"}, bytes.NewReader(mbody), mct), 403, "Nothing was saved")
+	expectProblem(t, post("/report", map[string]string{"Origin": "http://evil.example"}, bytes.NewReader(mbody), mct), 403, "Nothing was saved")
+	if got := len(e.items()); got != n {
+		t.Errorf("%d items, want %d", got, n)
 	}
 	// Same origin is fine.
 	p := post("/report", map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": e.ts.URL}, bytes.NewReader(mbody), mct)

@@ -178,7 +178,17 @@ func NewBrowser(t testing.TB, o Options) context.Context {
 		chromedp.Flag("disable-breakpad", true),
 		chromedp.Flag("metrics-recording-only", true),
 		chromedp.Flag("no-pings", true),
-		chromedp.Flag("disable-features", "Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider,AutofillServerCommunication"),
+		chromedp.Flag("disable-client-side-phishing-detection", true),
+		chromedp.Flag("safebrowsing-disable-auto-update", true),
+		chromedp.Flag("disable-domain-reliability", true),
+		chromedp.Flag("disable-field-trial-config", true),
+		chromedp.Flag("disable-component-extensions-with-background-pages", true),
+		chromedp.Flag("no-service-autorun", true),
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("component-updater", "disable-background-downloads,disable-delta-updates"),
+		// No HTTPS upgrade attempts (an onion over plain HTTP is what Tor
+		// Browser uses), no background fetches.
+		chromedp.Flag("disable-features", "NetworkTimeServiceQuerying,HttpsUpgrades,HttpsFirstBalancedModeAutoEnable,HttpsFirstModeV2ForEngagedSites,Translate,OptimizationHints,OptimizationGuideModelDownloading,MediaRouter,DialMediaRouteProvider,AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions,SafeBrowsingEnhancedProtection"),
 		chromedp.Flag("password-store", "basic"),
 		// JavaScript off for every page, as Tor Browser "Safest".
 		chromedp.Flag("blink-settings", "scriptEnabled=false"),
