@@ -11,7 +11,11 @@
 //     X-Content-Type-Options: nosniff, Cache-Control: no-store and a
 //     Permissions-Policy that denies devices; no Server header is sent. Only
 //     GET, HEAD and POST are served; cross-origin POSTs are refused
-//     (http.CrossOriginProtection).
+//     (http.CrossOriginProtection). A browser that sends no Fetch Metadata
+//     to a plain-HTTP onion (anything but Tor Browser) sends "Origin: null"
+//     with our no-referrer policy; such a POST is accepted only if it
+//     carries a constant SameSite=Strict cookie, which no other site can
+//     make the browser send.
 //   - Sessions are a random 256-bit id in an HttpOnly, SameSite=Strict cookie.
 //     Their state lives in this process's memory only, never on disk: it holds
 //     the identity derived from the codename, never the codename itself. A
