@@ -121,3 +121,31 @@ func FuzzParsePrivateKey(f *testing.F) {
 		_ = k.Public().Fingerprint()
 	})
 }
+
+// FuzzDecrypt feeds hostile messages to DecryptTo: it must never panic,
+// and every failure must be ErrDecrypt.
+func FuzzDecrypt(f *testing.F) {
+	k := testKey(f, ProfileGnuPG, "fuzz")
+	r := testKey(f, ProfileRFC9580, "fuzz")
+	for _, n := range []int{0, 10, 1000} {
+		pt := bytes.Repeat([]byte{'a'}, n)
+		for _, to := range [][]*PublicKey{{k.Public()}, {r.Public()}, {k.Public(), r.Public()}} {
+			ct, err := EncryptBytes(pt, to...)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(ct)
+		}
+	}
+	fastSEIPDv1 = false
+	ct, _ := EncryptBytes([]byte("stock"), k.Public())
+	fastSEIPDv1 = true
+	f.Add(ct)
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		var out bytes.Buffer
+		err := DecryptTo(&out, bytes.NewReader(msg), k, r)
+		if err != nil && err != ErrDecrypt {
+			t.Fatalf("error %v is not ErrDecrypt", err)
+		}
+	})
+}
