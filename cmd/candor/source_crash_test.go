@@ -366,6 +366,14 @@ func TestSourceCrashDuringUploads(t *testing.T) {
 			t.Errorf("temporary blob left after restart: %s", e.Name())
 		}
 	}
+	// The server's output names no file, report or client.
+	for _, out := range []string{srv.stderr.String(), srv2.stderr.String()} {
+		for _, leak := range []string{"crash-", "127.0.0.1:", "Go-http-client"} {
+			if strings.Contains(out, leak) {
+				t.Errorf("server output contains %q:\n%s", leak, out)
+			}
+		}
+	}
 	t.Logf("acknowledged %d of %d uploads; %d reports and %d files listed after the crash", countTrue(acked), n, len(reports), len(files))
 }
 
