@@ -59,7 +59,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func privateTorNetwork(t *testing.T) *tortest.Network {
+func privateTorNetwork(t testing.TB) *tortest.Network {
 	t.Helper()
 	torNetOnce.Do(func() {
 		torNetDir, torNetErr = os.MkdirTemp("", "candor-tornet-")
@@ -89,7 +89,7 @@ var (
 // torInstance builds candor once, runs `candor init` in a new directory with
 // a new submission key and lowers the KDF cost for the test. It returns the
 // binary, the data directory and the submission private key.
-func torInstance(t *testing.T) (string, string, *crypto.PrivateKey) {
+func torInstance(t testing.TB) (string, string, *crypto.PrivateKey) {
 	t.Helper()
 	torBinOnce.Do(func() {
 		if torBinDir, torBinErr = os.MkdirTemp("", "candor-tor-bin-"); torBinErr != nil {
@@ -160,7 +160,7 @@ var (
 	torPIDRE    = regexp.MustCompile(`msg="tor started" pid=(\d+)`)
 )
 
-func startTorServe(t *testing.T, bin, data string) *torServe {
+func startTorServe(t testing.TB, bin, data string) *torServe {
 	t.Helper()
 	privateTorNetwork(t)
 	cmd := exec.Command(bin, "serve", "--data", data, "--torrc", torNetRC,
@@ -210,7 +210,7 @@ func startTorServe(t *testing.T, bin, data string) *torServe {
 }
 
 // stop ends serve with SIGTERM (as systemd does) and waits for it.
-func (s *torServe) stop(t *testing.T) {
+func (s *torServe) stop(t testing.TB) {
 	select {
 	case <-s.done:
 		return
@@ -232,7 +232,7 @@ func onionHTTP(c *tortest.Client) *http.Client {
 	return &http.Client{Jar: jar, Transport: &http.Transport{DialContext: c.DialContext}}
 }
 
-func reach(t *testing.T, c *tortest.Client, host string) {
+func reach(t testing.TB, c *tortest.Client, host string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
@@ -242,7 +242,7 @@ func reach(t *testing.T, c *tortest.Client, host string) {
 }
 
 // readAll(t)(client.Get(…)) returns the body, failing t on an error.
-func readAll(t *testing.T) func(*http.Response, error) (string, *http.Response) {
+func readAll(t testing.TB) func(*http.Response, error) (string, *http.Response) {
 	return func(resp *http.Response, err error) (string, *http.Response) {
 		t.Helper()
 		if err != nil {
@@ -395,7 +395,7 @@ func TestTorReporterJourney(t *testing.T) {
 }
 
 // reviewerAdd runs `candor reviewer add` and returns the client-auth line.
-func reviewerAdd(t *testing.T, bin, data, name string) tortest.ClientAuth {
+func reviewerAdd(t testing.TB, bin, data, name string) tortest.ClientAuth {
 	t.Helper()
 	out, err := exec.Command(bin, "reviewer", "add", "--data", data, "--name", name, "--json").Output()
 	if err != nil {
@@ -547,5 +547,170 @@ func TestTorBrowserJourney(t *testing.T) {
 			addReply(t, data, codename, text)
 			return text
 		},
+	})
+}
+
+// BenchmarkTorServeReachable measures the time from starting `candor serve`
+// (tor started, bootstrapped against the private network's consensus,
+// services published) to the first successful connection to the source
+// onion from another tor. For docs/perf-tor.md:
+//
+//	go test -exec "$PWD/.ci/netns" -run '^$' -bench TorServeReachable -benchtime 5x ./cmd/candor/
+func BenchmarkTorServeReachable(b *testing.B) {
+	privateTorNetwork(b)
+	for b.Loop() {
+		b.StopTimer()
+		bin, data, _ := torInstance(b)
+		b.StartTimer()
+		start := time.Now()
+		srv := startTorServe(b, bin, data)
+		printed := time.Since(start)
+		if err := torNet.Client().WaitReachable(b.Context(), srv.source+":80"); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		b.Logf("addresses printed after %v, source onion reachable after %v", printed.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+		srv.stop(b)
+		b.StartTimer()
+	}
+}
+
+const torUploadSize = 100 << 20
+
+// torPattern yields n bytes of a fixed, incompressible-enough pattern.
+func torPattern(n int64) io.Reader {
+	block := make([]byte, 64<<10)
+	for i := range block {
+		block[i] = byte(i*7 + i>>8)
+	}
+	return io.LimitReader(&torRepeatReader{b: block}, n)
+}
+
+type torRepeatReader struct {
+	b []byte
+	i int
+}
+
+func (r *torRepeatReader) Read(p []byte) (int, error) {
+	n := copy(p, r.b[r.i:])
+	r.i = (r.i + n) % len(r.b)
+	return n, nil
+}
+
+// torMultipartUpload POSTs fields and one file of size bytes, streaming it,
+// with a Content-Length as a browser sends it.
+func torMultipartUpload(ctx context.Context, c *http.Client, url, fileField string, fields map[string]string, size int64) (*http.Response, error) {
+	var head bytes.Buffer
+	mw := multipart.NewWriter(&head)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	if _, err := mw.CreateFormFile(fileField, "evidence.bin"); err != nil {
+		return nil, err
+	}
+	tail := "\r\n--" + mw.Boundary() + "--\r\n"
+	body := io.MultiReader(bytes.NewReader(head.Bytes()), torPattern(size), strings.NewReader(tail))
+	req, err := http.NewRequestWithContext(ctx, "POST", url, body)
+	if err != nil {
+		return nil, err
+	}
+	req.ContentLength = int64(head.Len()) + size + int64(len(tail))
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return c.Do(req)
+}
+
+// BenchmarkTorUpload100MiB uploads the same 100 MiB file over the private
+// Tor network to Candor's source onion (a report with an attachment) and to
+// OnionShare's receive mode (onionshare-cli 2.6 --receive --public, its
+// onion published through a tor of the same private network via its
+// control port). For docs/perf-tor.md:
+//
+//	go test -exec "$PWD/.ci/netns" -run '^$' -bench TorUpload -benchtime 3x -timeout 30m ./cmd/candor/
+func BenchmarkTorUpload100MiB(b *testing.B) {
+	b.Run("candor", func(b *testing.B) {
+		bin, data, _ := torInstance(b)
+		srv := startTorServe(b, bin, data)
+		client := torNet.Client()
+		reach(b, client, srv.source)
+		base := "http://" + srv.source
+		b.SetBytes(torUploadSize)
+		for b.Loop() {
+			b.StopTimer()
+			c := onionHTTP(client)
+			page, _ := readAll(b)(c.Get(base + "/new"))
+			m := codenameRE.FindStringSubmatch(page)
+			if m == nil {
+				b.Fatalf("no codename: %s", page)
+			}
+			readAll(b)(c.PostForm(base+"/new", url.Values{"codename": {m[1]}}))
+			b.StartTimer()
+			page, resp := readAll(b)(torMultipartUpload(b.Context(), c, base+"/report", "file",
+				map[string]string{"category": "other", "message": "benchmark upload"}, torUploadSize))
+			if resp.Request.URL.Path != "/sent" {
+				b.Fatalf("upload ended at %s (%d): %.300s", resp.Request.URL.Path, resp.StatusCode, page)
+			}
+		}
+	})
+	b.Run("onionshare", func(b *testing.B) {
+		net := privateTorNetwork(b)
+		ctx := b.Context()
+		serviceTor, err := net.NewClient(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer serviceTor.Close()
+		dir := b.TempDir()
+		_, port, _ := strings.Cut(serviceTor.ControlAddr(), ":")
+		p, _ := strconv.Atoi(port)
+		cfg, _ := json.Marshal(map[string]any{
+			"connection_type": "control_port", "control_port_address": "127.0.0.1",
+			"control_port_port": p, "auth_type": "no_auth",
+		})
+		cfgFile := filepath.Join(dir, "onionshare.json")
+		os.WriteFile(cfgFile, cfg, 0o600)
+		received := filepath.Join(dir, "received")
+		cmd := exec.Command("onionshare-cli", "--receive", "--public", "--config", cfgFile, "--data-dir", received)
+		cmd.Env = append(os.Environ(), "HOME="+dir)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		out := &lockedBuffer{}
+		cmd.Stdout, cmd.Stderr = out, out
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		defer func() { cmd.Process.Kill(); cmd.Wait() }()
+		onionRE := regexp.MustCompile(`http://([a-z2-7]{56}\.onion)`)
+		var host string
+		for deadline := time.Now().Add(2 * time.Minute); host == ""; {
+			if m := onionRE.FindStringSubmatch(out.String()); m != nil {
+				host = m[1]
+			} else if time.Now().After(deadline) {
+				b.Fatalf("onionshare-cli printed no address:\n%s", out)
+			} else {
+				time.Sleep(200 * time.Millisecond)
+			}
+		}
+		client := torNet.Client()
+		reach(b, client, host)
+		b.SetBytes(torUploadSize)
+		for b.Loop() {
+			c := onionHTTP(client)
+			page, resp := readAll(b)(torMultipartUpload(ctx, c, "http://"+host+"/upload", "file[]", nil, torUploadSize))
+			if resp.StatusCode >= 400 {
+				b.Fatalf("onionshare upload: %d %.300s", resp.StatusCode, page)
+			}
+		}
+		b.StopTimer()
+		var total int64
+		filepath.WalkDir(received, func(_ string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				if fi, err := d.Info(); err == nil {
+					total += fi.Size()
+				}
+			}
+			return nil
+		})
+		if total < torUploadSize {
+			b.Fatalf("onionshare stored %d bytes, want at least %d:\n%s", total, torUploadSize, out)
+		}
 	})
 }

@@ -14,10 +14,15 @@ import (
 
 // Client is a client tor of the network with a SOCKS port.
 type Client struct {
-	name  string
-	socks string
-	p     *proc
+	name    string
+	socks   string
+	control string
+	p       *proc
 }
+
+// ControlAddr is the client's control port (cookie authentication), for
+// programs that publish their own onion services through it.
+func (c *Client) ControlAddr() string { return c.control }
 
 // SocksAddr is the client's SOCKS5 address (127.0.0.1:port). Its SOCKS
 // port has ExtendedErrors on, so onion failures come back as SOCKSError.

@@ -385,7 +385,7 @@ func (n *Network) newClient(ctx context.Context, name string, auths []ClientAuth
 	n.mu.Lock()
 	p := n.procs[len(n.procs)-1]
 	n.mu.Unlock()
-	c := &Client{name: name, socks: fmt.Sprintf("127.0.0.1:%d", ports[1]), p: p}
+	c := &Client{name: name, socks: fmt.Sprintf("127.0.0.1:%d", ports[1]), control: fmt.Sprintf("127.0.0.1:%d", ports[0]), p: p}
 	if err := n.waitReady(ctx, p, ports[0]); err != nil {
 		return nil, err
 	}
