@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -221,7 +222,9 @@ func runImport(e *env, args []string) error {
 			bar.Add(n)
 		}
 	}
-	res, err := h.Import(bf, key, o)
+	// Large reads: the tar reader would otherwise issue one small read(2)
+	// per OpenPGP chunk.
+	res, err := h.Import(bufio.NewReaderSize(bf, 1<<20), key, o)
 	if bar != nil {
 		bar.Finish()
 	}

@@ -72,8 +72,8 @@ func printError(w io.Writer, err error) {
 }
 
 func run(e *env, args []string) error {
-	if len(args) == 0 {
-		return runBrowse(e, nil)
+	if len(args) == 0 || (strings.HasPrefix(args[0], "--home") || strings.HasPrefix(args[0], "-home")) {
+		return runBrowse(e, args)
 	}
 	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(e.stdout)
