@@ -41,8 +41,12 @@ func TestCanary(t *testing.T) {
 	}
 	// Failed submissions with the canary: nothing of them may linger either.
 	e.setSettings(func(s *store.Settings) { s.MaxUploadBytes = 1 << 20 })
-	c.submit(report{fields: map[string]string{"message": canary}, files: []filePart{{nameCanary, "", big}}})
-	c.submit(report{fields: map[string]string{"message": canary + "\xff"}})
+	if p := c.submit(report{fields: map[string]string{"message": canary}, files: []filePart{{nameCanary, "", big}}}); p.status != 413 {
+		t.Errorf("oversize submission: %d", p.status)
+	}
+	if p := c.submit(report{fields: map[string]string{"message": canary + "\xff"}}); p.status != 400 {
+		t.Errorf("invalid UTF-8 submission: %d", p.status)
+	}
 	c.postForm("/logout", nil)
 	c.postForm("/login", url.Values{"codename": {codename + " wrong"}})
 	c.postForm("/login", url.Values{"codename": {codename}})

@@ -126,6 +126,10 @@ func (e *env) setSettings(f func(*store.Settings)) {
 	if err := e.st.SaveSettings(context.Background(), st); err != nil {
 		e.t.Fatal(err)
 	}
+	// Drop the server's cached copy.
+	e.srv.settingsMu.Lock()
+	e.srv.settingsTime = time.Time{}
+	e.srv.settingsMu.Unlock()
 }
 
 // client is a browser-like client with a cookie jar that does not follow
