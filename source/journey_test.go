@@ -237,3 +237,35 @@ func TestSourceCreatedOnFirstSubmission(t *testing.T) {
 		t.Errorf("login after submitting: %d", p.status)
 	}
 }
+
+// If the unit deletes the source while the reporter is logged in, the
+// reporter is told, nothing is half-stored, and the session ends.
+func TestSourceDeletedWhileLoggedIn(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	c.newCodename()
+	c.submit(report{fields: map[string]string{"message": "first"}})
+	srcs := e.sources()
+	if len(srcs) != 1 {
+		t.Fatalf("%d sources", len(srcs))
+	}
+	if err := e.st.DeleteSource(context.Background(), srcs[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	p := c.submit(report{fields: map[string]string{"message": "second"}, files: []filePart{{"f", "", []byte("x")}}})
+	expectProblem(t, p, 410, "Nothing was saved")
+	e.expectNothingStored()
+	assertNoBlobs(t, e.dir)
+	if sessionID(t, c) != "" {
+		t.Errorf("session kept after the source was deleted")
+	}
+
+	// The same on the history page.
+	c2 := e.client()
+	code, _ := c2.newCodename()
+	c2.submit(report{fields: map[string]string{"message": "first"}})
+	id, _ := crypto.DeriveSource(code, testPepper, testKDF)
+	src, _ := e.st.SourceByLookupID(context.Background(), id.LookupID)
+	e.st.DeleteSource(context.Background(), src.ID)
+	expectProblem(t, c2.get("/history"), 404, "Nothing was changed")
+}

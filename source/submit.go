@@ -164,6 +164,10 @@ func (s *Server) submitFailed(w http.ResponseWriter, r *http.Request, err error,
 	case errors.Is(err, store.ErrDiskFull):
 		s.log.Warn("source: refused a submission: disk nearly full")
 		s.showProblem(w, r, http.StatusInsufficientStorage, probDiskFull)
+	case errors.Is(err, store.ErrNotFound):
+		// The unit removed this reporter's source while they were here.
+		s.sessions.destroy(w, r)
+		s.showProblem(w, r, http.StatusGone, probSourceGoneSubmit)
 	case errors.Is(err, errMalformed):
 		s.showProblem(w, r, http.StatusBadRequest, probMalformed)
 	case r.Context().Err() != nil:
@@ -180,6 +184,14 @@ func (s *Server) submitFailed(w http.ResponseWriter, r *http.Request, err error,
 func isReadError(err error) bool {
 	var re *readError
 	return errors.As(err, &re)
+}
+
+var probSourceGoneSubmit = problem{
+	Heading:  "Your earlier report is no longer here",
+	Happened: "The reports and replies for this codename were removed from the server while you were writing.",
+	Saved:    "Nothing was saved.",
+	Next:     "Please make a new report with a new codename, and say there that you reported before if you want.",
+	Link:     "/new", LinkText: "Make a new report",
 }
 
 var probTooManyFiles = problem{
