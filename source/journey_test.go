@@ -269,3 +269,31 @@ func TestSourceDeletedWhileLoggedIn(t *testing.T) {
 	e.st.DeleteSource(context.Background(), src.ID)
 	expectProblem(t, c2.get("/history"), 404, "Nothing was changed")
 }
+
+// A status note or reply the reporter's key cannot open is reported as
+// such, without internal error text, and the rest of the page still shows.
+func TestUndecryptableNoteAndReply(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	code, _ := c.newCodename()
+	c.submit(report{fields: map[string]string{"message": "m"}})
+	id, _ := crypto.DeriveSource(code, testPepper, testKDF)
+	src, _ := e.st.SourceByLookupID(context.Background(), id.LookupID)
+	// Encrypted to the submission key only: not for the reporter.
+	note, _ := crypto.EncryptBytes([]byte("internal note"), e.subKey.Public())
+	if err := e.st.SetStatus(context.Background(), src.ID, store.StatusInReview, note); err != nil {
+		t.Fatal(err)
+	}
+	e.st.AddItem(context.Background(), store.NewItem{SourceID: src.ID, Kind: store.KindReply, Fingerprints: []string{e.subKey.Fingerprint()}},
+		func(w io.Writer) error { _, err := w.Write(note); return err })
+	good := e.addReply(code, "readable reply")
+	h := c.get("/history")
+	for _, want := range []string{store.StatusInReview, "could not be shown", "readable reply", `id="reply-` + good + `"`} {
+		if !strings.Contains(h.body, want) {
+			t.Errorf("history lacks %q", want)
+		}
+	}
+	if strings.Contains(h.body, "internal note") || strings.Contains(h.body, "crypto:") {
+		t.Errorf("history shows what it should not: %s", h.body)
+	}
+}
