@@ -114,6 +114,12 @@ func Start(ctx context.Context, cfg Config) (*Tor, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A rejected line would otherwise show only as "unable to read control
+	// port file" from bine.
+	if out, err := exec.CommandContext(ctx, cfg.TorBinary, "--verify-config", "--hush",
+		"-f", torrc, "--DataDirectory", dataDir).CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("tor: tor rejects the configuration %s: %w: %s", torrc, err, lastLines(out, 3))
+	}
 
 	t := &Tor{
 		cfg:          cfg,
@@ -248,7 +254,7 @@ func (t *Tor) waitBootstrap(ctx context.Context) error {
 			f := fields(vals[0].Val)
 			if f["TAG"] != last {
 				last = f["TAG"]
-				t.log.Debug("tor bootstrapping", "progress", f["PROGRESS"], "tag", f["TAG"])
+				t.log.Info("tor bootstrapping", "progress", f["PROGRESS"], "phase", f["TAG"])
 			}
 			if f["PROGRESS"] == "100" {
 				t.log.Info("tor bootstrapped")
@@ -435,6 +441,14 @@ AvoidDiskWrites 1
 		return "", fmt.Errorf("tor: unable to write torrc: %w", err)
 	}
 	return path, nil
+}
+
+func lastLines(b []byte, n int) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " / ")
 }
 
 func checkLoopback(addr string) error {

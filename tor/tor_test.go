@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -208,6 +210,52 @@ func TestDoneWhenTorDies(t *testing.T) {
 	case <-tr.Done():
 	case <-time.After(time.Minute):
 		t.Fatal("Done not closed after tor was killed")
+	}
+}
+
+// With no reviewer key the journalist service is not published at all,
+// never published without client authorization; it appears once a key does.
+func TestJournalistServiceNeedsAKey(t *testing.T) {
+	needNetwork(t)
+	keys := &keySet{}
+	tr, _ := startTor(t, keys)
+	src, jrn := strings.TrimSuffix(tr.SourceOnion(), ".onion"), strings.TrimSuffix(tr.JournalistOnion(), ".onion")
+	onions, err := tr.CurrentOnions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(onions, src) || slices.Contains(onions, jrn) {
+		t.Fatalf("with no client key tor runs %v; want the source service %s only", onions, src)
+	}
+	pub, _, _ := tor.GenerateClientAuthKey()
+	keys.set(pub, "not a key") // a bad key must not stop the others
+	if err := tr.Reload(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	onions, err = tr.CurrentOnions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(onions, jrn) {
+		t.Fatalf("after adding a key tor runs %v; want %s too", onions, jrn)
+	}
+}
+
+func TestStartRejectsBadTorrcLines(t *testing.T) {
+	needNetwork(t) // runs tor (--verify-config only), so inside the namespace
+	dir := t.TempDir()
+	extra := filepath.Join(dir, "extra.torrc")
+	os.WriteFile(extra, []byte("NoSuchTorOption 1\n"), 0o600)
+	sk, _, _ := tor.LoadOrCreateServiceKey(filepath.Join(dir, "s.key"))
+	jk, _, _ := tor.LoadOrCreateServiceKey(filepath.Join(dir, "j.key"))
+	_, err := tor.Start(t.Context(), tor.Config{
+		DataDir: filepath.Join(dir, "data"), TorrcExtra: extra,
+		SourceKey: sk, JournalistKey: jk,
+		SourceTarget: "127.0.0.1:1", JournalistTarget: "127.0.0.1:2",
+		ClientAuthKeys: (&keySet{}).get,
+	})
+	if err == nil || !strings.Contains(err.Error(), "NoSuchTorOption") {
+		t.Fatalf("Start with a bad torrc line: %v; want tor's complaint about it", err)
 	}
 }
 
