@@ -43,6 +43,16 @@ func DecryptTo(dst io.Writer, src io.Reader, keys ...*PrivateKey) (err error) {
 	if err != nil {
 		return ErrDecrypt
 	}
+	if fastDecryptV1 {
+		if err := decryptMessage(dst, src, ring); err != nil {
+			var we *writeError
+			if errors.As(err, &we) {
+				return we.err
+			}
+			return ErrDecrypt
+		}
+		return nil
+	}
 	md, err := openpgp.ReadMessage(src, ring, nil, encryptConfig())
 	if err != nil || !md.IsEncrypted || md.DecryptedWith.Entity == nil {
 		return ErrDecrypt

@@ -147,5 +147,13 @@ func FuzzDecrypt(f *testing.F) {
 		if err != nil && err != ErrDecrypt {
 			t.Fatalf("error %v is not ErrDecrypt", err)
 		}
+		// Differential: go-crypto's own reader agrees.
+		fastDecryptV1 = false
+		var stock bytes.Buffer
+		serr := DecryptTo(&stock, bytes.NewReader(msg), k, r)
+		fastDecryptV1 = true
+		if (err == nil) != (serr == nil) || err == nil && !bytes.Equal(out.Bytes(), stock.Bytes()) {
+			t.Fatalf("readers disagree: fast %v, go-crypto %v", err, serr)
+		}
 	})
 }
