@@ -22,6 +22,7 @@ import (
 // encrypted or not integrity protected, a bad MDC or AEAD tag) is reported
 // as ErrDecrypt, except an error from writing to dst, which is returned
 // as is. Messages signed by anyone are accepted; signatures are ignored.
+// Compressed messages (GnuPG compresses by default) are accepted.
 func DecryptTo(dst io.Writer, src io.Reader, keys ...*PrivateKey) (err error) {
 	defer func() {
 		// go-crypto parses hostile input; never let a panic escape.

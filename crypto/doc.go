@@ -20,8 +20,10 @@
 //   - Key types print only their public half and cannot be compared with ==.
 //   - Messages are never compressed and carry no file name or time in the
 //     clear; messages to GnuPG-profile keys are SEIPD v1 with AES-256 (read by
-//     GnuPG 2.2 and Sequoia), written by this package's own CFB/MDC writer
-//     (seipd_v1.go) whose format the gpg and sq interop tests pin.
+//     GnuPG 2.2 and Sequoia), written and read by this package's own CFB/MDC
+//     code (seipd_v1.go, seipd_v1_read.go; go-crypto still parses every
+//     packet), whose format the gpg and sq interop tests pin and whose reader
+//     is checked against go-crypto's by tests and a differential fuzz target.
 //   - The source key is a function of the codename and the instance pepper
 //     alone; DeriveSource fails instead of returning a key if key generation
 //     ever stops being deterministic.

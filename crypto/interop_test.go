@@ -412,3 +412,34 @@ func TestInteropGnuPGExpiredSubkey(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+// gpg's signed-and-encrypted and compressed messages decrypt with both
+// readers (the signature is ignored: it is not what DecryptTo vouches for).
+func TestInteropGnuPGSignedMessage(t *testing.T) {
+	g := newGnuPG(t)
+	fpr := g.genKey("Signed <signed@candor.test>", "ed25519", "cv25519", "")
+	k, err := ParsePrivateKey(g.run(nil, "--export-secret-keys", fpr), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt := append(randomBytes(t, 70_000), bytes.Repeat([]byte("squeeze "), 20_000)...)
+	for _, args := range [][]string{
+		{"--sign", "--encrypt"},
+		{"--compress-algo", "zlib", "--encrypt"},
+		{"--compress-algo", "bzip2", "--encrypt"},
+		{"--compress-algo", "none", "--sign", "--encrypt"},
+	} {
+		ct := g.run(pt, append(args, "--recipient", fpr)...)
+		bothReaders(t, func(t *testing.T) {
+			got, err := DecryptBytes(ct, k)
+			if err != nil || !bytes.Equal(got, pt) {
+				t.Fatalf("%v: %v", args, err)
+			}
+			bad := bytes.Clone(ct)
+			bad[len(bad)-100] ^= 4
+			if _, err := DecryptBytes(bad, k); !errors.Is(err, ErrDecrypt) {
+				t.Fatalf("%v tampered: %v", args, err)
+			}
+		})
+	}
+}
