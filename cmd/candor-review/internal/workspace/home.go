@@ -75,12 +75,9 @@ func Init(dir string, o InitOptions) (*InitResult, error) {
 		err error
 	)
 	if o.ImportKey != nil {
-		key, err = crypto.ParsePrivateKey(o.ImportKey, nil)
-		if errors.Is(err, crypto.ErrPassphrase) {
-			key, err = crypto.ParsePrivateKey(o.ImportKey, o.Passphrase)
-		}
+		key, err = parseImportKey(o.ImportKey, o.Passphrase)
 		if err != nil {
-			return nil, fmt.Errorf("workspace: unable to import the key: %w", err)
+			return nil, err
 		}
 	} else {
 		name := o.Name
@@ -155,6 +152,20 @@ func Init(dir string, o InitOptions) (*InitResult, error) {
 		return nil, fmt.Errorf("workspace: %w", err)
 	}
 	return &InitResult{Fingerprint: key.Fingerprint(), SigningKey: sk.Public().String(), Imported: o.ImportKey != nil}, nil
+}
+
+// parseImportKey reads a private key exported from GnuPG (hostile input as
+// far as this program is concerned): unprotected first, then with
+// passphrase.
+func parseImportKey(data, passphrase []byte) (*crypto.PrivateKey, error) {
+	key, err := crypto.ParsePrivateKey(data, nil)
+	if errors.Is(err, crypto.ErrPassphrase) {
+		key, err = crypto.ParsePrivateKey(data, passphrase)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("workspace: unable to import the key: %w", err)
+	}
+	return key, nil
 }
 
 // Open opens an existing home.
