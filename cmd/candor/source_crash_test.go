@@ -393,3 +393,108 @@ func countTrue(b []bool) int {
 	}
 	return n
 }
+
+// TestSourceSIGTERMDuringUploads sends SIGTERM while uploads are half-way:
+// `candor serve` stops taking new connections but lets them finish, every
+// one is acknowledged and stored complete, and the process exits cleanly.
+func TestSourceSIGTERMDuringUploads(t *testing.T) {
+	bin, data, sk := sourceInstance(t)
+	srv := startSourceServer(t, bin, data)
+	const n = 6
+	const size = 1 << 20
+	clients := make([]*http.Client, n)
+	for i := range clients {
+		clients[i] = sourceSession(t, srv.url)
+	}
+	release := make(chan struct{})
+	var halfway, wg sync.WaitGroup
+	var acked [n]atomic.Bool
+	for i := range n {
+		halfway.Add(1)
+		wg.Go(func() {
+			pr, pw := io.Pipe()
+			mw := multipart.NewWriter(pw)
+			go func() {
+				mw.WriteField("message", fmt.Sprintf("crash-report-%02d", i))
+				h := make(textproto.MIMEHeader)
+				h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename="crash-%02d.bin"`, i))
+				fw, _ := mw.CreatePart(h)
+				content := crashFileContent(i, size)
+				fw.Write(content[:size/2])
+				halfway.Done()
+				<-release
+				fw.Write(content[size/2:])
+				pw.CloseWithError(mw.Close())
+			}()
+			req, _ := http.NewRequest("POST", srv.url+"/report", pr)
+			req.Header.Set("Content-Type", mw.FormDataContentType())
+			c := *clients[i]
+			c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Errorf("upload %d: %v", i, err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			acked[i].Store(resp.StatusCode == http.StatusSeeOther)
+		})
+	}
+	halfway.Wait()
+	time.Sleep(200 * time.Millisecond) // pacing: let the server read the first halves
+	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	// New connections are refused once the listener is closed.
+	for deadline := time.Now().Add(time.Minute); ; {
+		resp, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Get(srv.url + "/")
+		if err != nil {
+			break
+		}
+		resp.Body.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("candor serve still accepts connections a minute after SIGTERM")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	close(release)
+	wg.Wait()
+	<-srv.done
+	if code := srv.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("candor serve exited with %d after SIGTERM:\n%s", code, srv.stderr)
+	}
+	st, err := store.Open(data, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	srcs, _ := st.Sources(ctx)
+	files := 0
+	for _, src := range srcs {
+		items, _ := st.Items(ctx, src.ID)
+		for _, it := range items {
+			rc, _, err := st.OpenItem(ctx, it.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var pt bytes.Buffer
+			err = crypto.DecryptTo(&pt, rc, sk)
+			rc.Close()
+			if err != nil {
+				t.Errorf("item %s does not decrypt: %v", it.ID, err)
+			}
+			if it.Kind == store.KindFile {
+				files++
+			}
+		}
+	}
+	for i := range n {
+		if !acked[i].Load() {
+			t.Errorf("upload %d in flight at SIGTERM was not acknowledged", i)
+		}
+	}
+	if files != n {
+		t.Errorf("%d files stored, want %d", files, n)
+	}
+}
