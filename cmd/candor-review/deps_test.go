@@ -2,8 +2,8 @@ package main
 
 import (
 	"os"
-	"sort"
 	"os/exec"
+	"sort"
 	"strings"
 	"testing"
 )
