@@ -89,7 +89,7 @@ findData:
 
 	var plain io.Reader
 	var finish func() error
-	if seipd != nil && seipd.Version == 1 && isAES(cipherFunc) {
+	if seipd != nil && seipd.Version == 1 && isAES(cipherFunc) && len(sessionKey) == cipherFunc.KeySize() {
 		block, err := aes.NewCipher(sessionKey)
 		if err != nil {
 			return err
