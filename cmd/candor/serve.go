@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -101,7 +102,7 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer, logger *slog.L
 		srcLn.Close()
 		return fmt.Errorf("serve: unable to listen on %s: %w", o.journalistAddr, err)
 	}
-	servers := []*http.Server{newHTTPServer(srcHandler), newHTTPServer(jHandler)}
+	servers := []*http.Server{newHTTPServer(srcHandler, logger), newHTTPServer(jHandler, logger)}
 	lns := []net.Listener{srcLn, jLn}
 
 	errc := make(chan error, 3)
@@ -143,7 +144,17 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer, logger *slog.L
 	return runErr
 }
 
-func newHTTPServer(h http.Handler) *http.Server {
+// withheldErrorLog receives net/http's own error lines ("http: panic serving
+// ADDR: …", "http: Accept error …"), which name the peer address and may
+// carry request data. Only the fact that an error happened is logged.
+type withheldErrorLog struct{ logger *slog.Logger }
+
+func (w withheldErrorLog) Write(p []byte) (int, error) {
+	w.logger.Warn("http server error (details withheld: they may name a client address)")
+	return len(p), nil
+}
+
+func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
 	return &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -151,7 +162,7 @@ func newHTTPServer(h http.Handler) *http.Server {
 		WriteTimeout:      0,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          nil,
+		ErrorLog:          log.New(withheldErrorLog{logger}, "", 0),
 	}
 }
 

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"bytes"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// A handler panic makes net/http log "http: panic serving ADDR: …". The
+// server's log must carry neither the client address nor the panic value.
+func TestServeErrorLogWithholdsDetails(t *testing.T) {
+	var out bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&out, nil))
+	srv := newHTTPServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		panic("CANARY-plaintext-in-panic")
+	}), logger)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	defer srv.Close()
+	resp, err := http.Get("http://" + ln.Addr().String() + "/")
+	if err == nil {
+		resp.Body.Close()
+	}
+	srv.Close()
+	log := out.String()
+	if !strings.Contains(log, "details withheld") {
+		t.Fatalf("the error was not logged at all: %q", log)
+	}
+	if strings.Contains(log, "127.0.0.1") || strings.Contains(log, "CANARY") {
+		t.Fatalf("server log leaks the client address or request data: %q", log)
+	}
+}
