@@ -203,10 +203,22 @@ func startTorServe(t testing.TB, bin, data string) *torServe {
 			t.Fatalf("candor serve printed no onion addresses:\n%s", s.stderr)
 		}
 	}
-	if m := torPIDRE.FindStringSubmatch(s.stderr.String()); m != nil {
+	// stderr is copied by another goroutine: it may lag behind stdout.
+	if m := s.waitLog(torPIDRE); m != nil {
 		s.torPID, _ = strconv.Atoi(m[1])
 	}
 	return s
+}
+
+// waitLog waits a little for a line matching re in serve's log.
+func (s *torServe) waitLog(re *regexp.Regexp) []string {
+	for range 100 {
+		if m := re.FindStringSubmatch(s.stderr.String()); m != nil {
+			return m
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return nil
 }
 
 // stop ends serve with SIGTERM (as systemd does) and waits for it.
@@ -304,7 +316,7 @@ var codenameRE = regexp.MustCompile(`id="codename">([a-z -]+)<`)
 func TestTorReporterJourney(t *testing.T) {
 	bin, data, sk := torInstance(t)
 	srv := startTorServe(t, bin, data)
-	if !strings.Contains(srv.stderr.String(), "proof-of-work DoS defence is ON") {
+	if srv.waitLog(regexp.MustCompile("proof-of-work DoS defence is ON")) == nil {
 		t.Errorf("serve did not log that the PoW defence is on:\n%s", srv.stderr)
 	}
 	client := torNet.Client()
