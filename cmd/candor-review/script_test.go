@@ -78,16 +78,17 @@ func TestScript(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"submit":       cmdSubmit,
-			"sourcereads":  cmdSourceReads,
-			"mkfixture":    cmdMkFixture,
-			"tamper":       cmdTamper,
-			"forgebundle":  cmdForgeBundle,
-			"perm":         cmdPerm,
-			"nometadata":   cmdNoMetadata,
-			"treecontains": cmdTreeContains,
-			"itemid":       cmdItemID,
-			"extractitem":  cmdExtractItem,
+			"submit":        cmdSubmit,
+			"report":        cmdReport,
+			"reporterreads": cmdReporterReads,
+			"mkfixture":     cmdMkFixture,
+			"tamper":        cmdTamper,
+			"forgebundle":   cmdForgeBundle,
+			"perm":          cmdPerm,
+			"nometadata":    cmdNoMetadata,
+			"treecontains":  cmdTreeContains,
+			"itemid":        cmdItemID,
+			"extractitem":   cmdExtractItem,
 		},
 	})
 }
@@ -175,51 +176,6 @@ func cmdSubmit(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Logf("source %s (%s) submitted", src.Designation, src.ID)
 	ts.Check(os.WriteFile(ts.MkAbs(args[1]+".designation"), []byte(src.Designation), 0o600))
 	ts.Setenv("DESIGNATION", src.Designation)
-}
-
-// sourcereads DATA CODENAME_FILE TEXT
-//
-// Plays the returning reporter: derives the source key from the codename
-// and checks that some reply stored for them decrypts to contain TEXT.
-func cmdSourceReads(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 3 {
-		ts.Fatalf("usage: sourcereads DATA CODENAME_FILE TEXT")
-	}
-	ctx := context.Background()
-	st, pepper, kdf := openServer(ts, ts.MkAbs(args[0]))
-	defer st.Close()
-	cn, err := os.ReadFile(ts.MkAbs(args[1]))
-	ts.Check(err)
-	id, err := crypto.DeriveSource(strings.TrimSpace(string(cn)), pepper, kdf)
-	ts.Check(err)
-	src, err := st.SourceByLookupID(ctx, id.LookupID)
-	ts.Check(err)
-	items, err := st.Items(ctx, src.ID)
-	ts.Check(err)
-	found := false
-	for _, it := range items {
-		if it.Kind != store.KindReply {
-			continue
-		}
-		rc, _, err := st.OpenItem(ctx, it.ID)
-		ts.Check(err)
-		ct, err := io.ReadAll(rc)
-		rc.Close()
-		ts.Check(err)
-		pt, err := crypto.DecryptBytes(ct, id.PrivateKey())
-		ts.Check(err)
-		found = found || strings.Contains(string(pt), args[2])
-	}
-	if len(src.StatusNote) > 0 {
-		note, err := crypto.DecryptBytes(src.StatusNote, id.PrivateKey())
-		ts.Check(err)
-		ts.Logf("status %q, note %q", src.Status, note)
-		found = found || strings.Contains(string(note), args[2])
-	}
-	ts.Logf("status: %s", src.Status)
-	if found == neg {
-		ts.Fatalf("reply containing %q found: %v", args[2], found)
-	}
 }
 
 // perm MODE PATH...: every file or directory under PATH has exactly MODE

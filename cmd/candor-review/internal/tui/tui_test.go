@@ -95,7 +95,7 @@ func TestBrowseReplyStatusOutbox(t *testing.T) {
 	}
 	press(m, "enter", "enter")
 	v := m.View()
-	if !strings.Contains(v, "Hostile") || !strings.Contains(v, "Category:  corruption") {
+	if !strings.Contains(v, "Hostile") || !strings.Contains(v, "Category:  Corruption or abuse of position") {
 		t.Fatalf("report view:\n%s", v)
 	}
 	if strings.Contains(v, "\x1b]0;pwned") || strings.Contains(v, "\x1b[2J") || strings.Contains(v, "\x07") {

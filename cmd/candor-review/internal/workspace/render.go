@@ -22,7 +22,7 @@ func (h *Home) Render(ix *Index, it *Item) (string, error) {
 			return "", err
 		}
 		fmt.Fprintf(&b, "Report %s from %s, received %s\n\n", it.ID, term.Line(des), term.Line(it.Day))
-		fmt.Fprintf(&b, "Category:  %s\n", term.Line(string(r.Category)))
+		fmt.Fprintf(&b, "Category:  %s\n", term.Line(CategoryLabel(string(r.Category))))
 		fmt.Fprintf(&b, "Officers:  %s\n", term.Line(string(r.Officers)))
 		fmt.Fprintf(&b, "When:      %s\n", term.Line(string(r.When)))
 		fmt.Fprintf(&b, "Where:     %s\n\n", term.Line(string(r.Where)))
@@ -52,4 +52,23 @@ func (h *Home) Render(ix *Index, it *Item) (string, error) {
 		return "", fmt.Errorf("unknown kind of item %q", it.Kind)
 	}
 	return b.String(), nil
+}
+
+// categoryLabels are the labels the report form shows (docs/report-format.md).
+var categoryLabels = map[string]string{
+	"racism":         "Racism",
+	"misogyny":       "Misogyny or sexual misconduct",
+	"discrimination": "Homophobia or other discrimination",
+	"corruption":     "Corruption or abuse of position",
+	"violence":       "Violence",
+	"other":          "Other",
+	"":               "(none chosen)",
+}
+
+// CategoryLabel returns the label of a category value, or the value itself.
+func CategoryLabel(v string) string {
+	if l, ok := categoryLabels[v]; ok {
+		return l
+	}
+	return v
 }
