@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"golang.org/x/sys/unix"
 )
 
 const (
@@ -111,13 +113,43 @@ func writeNewFile(name string, fill func(io.Writer) error) (err error) {
 		return err
 	}
 	f = nil
-	if err := os.Link(tmp, name); err != nil {
+	if err := placeNoReplace(tmp, name); err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return fmt.Errorf("%s already exists: %w", filepath.Base(name), os.ErrExist)
 		}
 		return err
 	}
 	return syncDir(dir)
+}
+
+// linkFile is os.Link; tests replace it to play a file system without
+// hard links.
+var linkFile = os.Link
+
+// placeNoReplace gives the file tmp the name name, failing with an error
+// matching os.ErrExist if name exists. It hard-links (then tmp is removed
+// by the caller); file systems without hard links, such as the FAT and
+// exFAT of most USB sticks, get renameat2(RENAME_NOREPLACE), and where
+// that is not supported either, a check followed by a rename.
+func placeNoReplace(tmp, name string) error {
+	err := linkFile(tmp, name)
+	if err == nil || errors.Is(err, os.ErrExist) {
+		return err
+	}
+	err = unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, name, unix.RENAME_NOREPLACE)
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, unix.EEXIST) {
+		return os.ErrExist
+	}
+	if !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOSYS) && !errors.Is(err, unix.EPERM) && !errors.Is(err, unix.ENOTSUP) {
+		return err
+	}
+	if _, err := os.Lstat(name); err == nil {
+		return os.ErrExist
+	}
+	return os.Rename(tmp, name)
 }
 
 // readFileLimit reads a whole file, refusing one larger than limit.
