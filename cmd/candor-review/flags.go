@@ -44,7 +44,7 @@ func (f *flags) parse(args []string, nargs int) ([]string, error) {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, flag.ErrHelp
 			}
-			return nil, errUsage
+			return nil, withHint(fmt.Errorf("%s: %w", f.Name(), err), fmt.Sprintf("run \"candor-review %s -h\" for its flags", f.Name()))
 		}
 		args = f.Args()
 		if len(args) == 0 {

@@ -51,9 +51,6 @@ func (e *hintError) Unwrap() error { return e.err }
 
 func withHint(err error, hint string) error { return &hintError{err: err, hint: hint} }
 
-// errUsage: bad flags; the flag package already printed the usage.
-var errUsage = errors.New("bad usage")
-
 func main() {
 	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
 	if err := run(e, os.Args[1:]); err != nil {
