@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -486,16 +487,23 @@ type proc struct {
 	err  error
 }
 
+// Start starts tor from a goroutine locked to its OS thread, which then
+// waits for tor: Pdeathsig fires when the thread that started the child
+// exits, and Go may end idle threads, which would kill tor by mistake.
 func (p *proc) Start() error {
-	if err := p.cmd.Start(); err != nil {
-		close(p.done)
-		return err
-	}
+	started := make(chan error, 1)
 	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with tor
+		if err := p.cmd.Start(); err != nil {
+			started <- err
+			close(p.done)
+			return
+		}
+		started <- nil
 		p.err = p.cmd.Wait()
 		close(p.done)
 	}()
-	return nil
+	return <-started
 }
 
 // Wait may be called any number of times.

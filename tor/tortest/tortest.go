@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -118,10 +119,12 @@ func Start(ctx context.Context, dir string, logf func(format string, args ...any
 		return nil, err
 	}
 	n := &Network{dir: dir, logf: logf}
+	began := time.Now()
 	if err := n.start(ctx); err != nil {
 		n.Close()
 		return nil, err
 	}
+	n.logf("tortest: network ready in %v; SOCKS %s", time.Since(began).Round(100*time.Millisecond), n.client.SocksAddr())
 	return n, nil
 }
 
@@ -204,7 +207,6 @@ ShutdownWaitLength 0
 		return err
 	}
 	n.client = c
-	n.logf("tortest: network ready; SOCKS %s", c.SocksAddr())
 	return nil
 }
 
@@ -300,11 +302,24 @@ func verifyConfig(ctx context.Context, torrc string) error {
 func (n *Network) run(name, dir, torrc string) error {
 	cmd := exec.Command("tor", "-f", torrc)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
+	p := &proc{name: name, dir: dir, cmd: cmd, done: make(chan struct{})}
+	// Pdeathsig fires when the starting thread ends: start and wait from
+	// one goroutine locked to its thread, so that tor dies with this
+	// process and not with an idle thread.
+	started := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		cmd.Wait()
+		close(p.done)
+	}()
+	if err := <-started; err != nil {
 		return fmt.Errorf("tortest: unable to start tor %s: %w", name, err)
 	}
-	p := &proc{name: name, dir: dir, cmd: cmd, done: make(chan struct{})}
-	go func() { cmd.Wait(); close(p.done) }()
 	n.mu.Lock()
 	n.procs = append(n.procs, p)
 	n.mu.Unlock()
