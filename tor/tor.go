@@ -475,7 +475,9 @@ func (c *creator) New(ctx context.Context, args ...string) (process.Process, err
 	cmd := exec.CommandContext(ctx, c.bin, args...)
 	cmd.Stdout = c.out
 	cmd.Stderr = c.out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	// Its own process group: a Ctrl-C at the terminal reaches candor, which
+	// shuts down in order, and not tor directly.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	p := &proc{cmd: cmd, done: make(chan struct{})}
 	c.started <- p
 	return p, nil

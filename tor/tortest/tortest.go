@@ -301,7 +301,7 @@ func verifyConfig(ctx context.Context, torrc string) error {
 // run starts one tor and records its process.
 func (n *Network) run(name, dir, torrc string) error {
 	cmd := exec.Command("tor", "-f", torrc)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	p := &proc{name: name, dir: dir, cmd: cmd, done: make(chan struct{})}
 	// Pdeathsig fires when the starting thread ends: start and wait from
 	// one goroutine locked to its thread, so that tor dies with this
