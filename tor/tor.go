@@ -135,24 +135,34 @@ func Start(ctx context.Context, cfg Config) (*Tor, error) {
 	t.cancel = cancel
 	creator := &creator{bin: cfg.TorBinary, out: &lineLogger{log: log}, started: make(chan *proc, 1)}
 	log.Info("starting tor", "binary", cfg.TorBinary, "data", dataDir)
-	bt, err := btor.Start(lifeCtx, &btor.StartConf{
-		ProcessCreator:  creator,
-		DataDir:         dataDir,
-		TorrcFile:       torrc,
-		EnableNetwork:   true,
-		NoAutoSocksPort: true, // the generated torrc says SocksPort 0
-		ExtraArgs:       []string{"__OwningControllerProcess", strconv.Itoa(os.Getpid())},
-	})
-	select {
-	case t.proc = <-creator.started:
-	default:
-	}
-	if err != nil {
-		cancel()
+	var bt *btor.Tor
+	for attempt := 1; ; attempt++ {
+		bt, err = btor.Start(lifeCtx, &btor.StartConf{
+			ProcessCreator:  creator,
+			DataDir:         dataDir,
+			TorrcFile:       torrc,
+			EnableNetwork:   true,
+			NoAutoSocksPort: true, // the generated torrc says SocksPort 0
+			ExtraArgs:       []string{"__OwningControllerProcess", strconv.Itoa(os.Getpid())},
+		})
+		select {
+		case t.proc = <-creator.started:
+		default:
+		}
+		if err == nil {
+			break
+		}
 		if t.proc != nil {
 			t.proc.kill()
+			<-t.proc.done
 		}
-		return nil, fmt.Errorf("tor: unable to start tor: %w", err)
+		// bine waits only 2 s for tor to write its control port file; a
+		// slow start deserves a second chance, a bad configuration does not.
+		if attempt == 2 || !strings.Contains(err.Error(), "control port file") || ctx.Err() != nil {
+			cancel()
+			return nil, fmt.Errorf("tor: unable to start tor: %w", err)
+		}
+		log.Warn("tor was slow to start; trying again", "err", err)
 	}
 	t.bt = bt
 	log.Info("tor started", "pid", t.PID())

@@ -726,3 +726,36 @@ func BenchmarkTorUpload100MiB(b *testing.B) {
 		}
 	})
 }
+
+// TestTorServeWithoutTorBinary: a missing tor is a one-line error with a
+// hint, and nothing is served.
+func TestTorServeWithoutTorBinary(t *testing.T) {
+	bin, data, _ := torInstance(t)
+	out, err := exec.Command(bin, "serve", "--data", data, "--tor-binary", "/nonexistent/tor",
+		"--source-addr", "127.0.0.1:0", "--journalist-addr", "127.0.0.1:0").CombinedOutput()
+	if err == nil {
+		t.Fatalf("serve without tor succeeded:\n%s", out)
+	}
+	if !strings.Contains(string(out), "tor not found") || !strings.Contains(string(out), "hint:") {
+		t.Errorf("serve without tor said:\n%s", out)
+	}
+	if strings.Contains(string(out), "source interface:") {
+		t.Errorf("serve started serving without tor:\n%s", out)
+	}
+}
+
+// TestTorOnionCommandBeforeServe: `candor onion` on a new instance says
+// that no key exists yet, and creates none.
+func TestTorOnionCommandBeforeServe(t *testing.T) {
+	bin, data, _ := torInstance(t)
+	out, err := exec.Command(bin, "onion", "--data", data).CombinedOutput()
+	if err != nil {
+		t.Fatalf("candor onion: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "no key yet") {
+		t.Errorf("candor onion on a new instance:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(data, "tor", "source.key")); err == nil {
+		t.Error("candor onion created the source key")
+	}
+}
