@@ -312,3 +312,29 @@ func TestClientAuthKeyPair(t *testing.T) {
 		t.Fatalf("ClientAuthPublicKey = %q, %v; want %q", got, err, pub)
 	}
 }
+
+// A running client given a key over its control port (as `candor demo
+// --tor` does for the demo reviewer) reaches the journalist service.
+func TestClientAuthAddedAtRuntime(t *testing.T) {
+	needNetwork(t)
+	pub, priv, err := tor.GenerateClientAuthKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := &keySet{}
+	keys.set(pub)
+	tr, _ := startTor(t, keys)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	c, err := network.NewClient(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.AddClientAuth(ctx, tortest.ClientAuth{OnionID: strings.TrimSuffix(tr.JournalistOnion(), ".onion"), PrivateKey: priv}); err != nil {
+		t.Fatal(err)
+	}
+	if body, err := get(ctx, c, tr.JournalistOnion()); err != nil || body != "journalist" {
+		t.Fatalf("GET journalist onion after ONION_CLIENT_AUTH_ADD = %q, %v", body, err)
+	}
+}

@@ -4,12 +4,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/candor-drop/candor/tor/tortest"
 )
+
+// demoNet is the demo's private network, once started.
+var demoNet *tortest.Network
 
 // startDemoTorNetwork starts the private Tor network under dir (the caller is
 // already in a loopback-only network namespace; tortest refuses otherwise)
@@ -32,5 +37,21 @@ func startDemoTorNetwork(ctx context.Context, dir string, stdout io.Writer) (tor
 		n.Close()
 		return "", "", nil, err
 	}
+	demoNet = n
 	return file, n.SocksAddr(), func() { n.Close() }, nil
+}
+
+// authorizeDemoReviewer gives the demo network's SOCKS client the
+// reviewer's client-authorization key (the "<onion id>:descriptor:x25519:
+// <key>" line `candor reviewer add` prints), so the journalist onion can be
+// opened through the printed SOCKS port.
+func authorizeDemoReviewer(ctx context.Context, clientAuthLine string) error {
+	if demoNet == nil {
+		return errors.New("demo: the private Tor network is not running")
+	}
+	f := strings.Split(strings.TrimSpace(clientAuthLine), ":")
+	if len(f) != 4 || f[1] != "descriptor" || f[2] != "x25519" {
+		return errors.New("demo: not a client-authorization line")
+	}
+	return demoNet.Client().AddClientAuth(ctx, tortest.ClientAuth{OnionID: f[0], PrivateKey: f[3]})
 }

@@ -2,14 +2,20 @@ package tortest
 
 import (
 	"context"
+	"encoding/base32"
+	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/textproto"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/cretz/bine/control"
 )
 
 // Client is a client tor of the network with a SOCKS port.
@@ -27,6 +33,31 @@ func (c *Client) ControlAddr() string { return c.control }
 // SocksAddr is the client's SOCKS5 address (127.0.0.1:port). Its SOCKS
 // port has ExtendedErrors on, so onion failures come back as SOCKSError.
 func (c *Client) SocksAddr() string { return c.socks }
+
+// AddClientAuth gives the running client a client authorization key for
+// an onion service (ONION_CLIENT_AUTH_ADD over its control port).
+func (c *Client) AddClientAuth(ctx context.Context, a ClientAuth) error {
+	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ToUpper(a.PrivateKey))
+	if err != nil || len(raw) != 32 {
+		return errors.New("tortest: client authorization key is not 52 base32 characters")
+	}
+	var d net.Dialer
+	nc, err := d.DialContext(ctx, "tcp", c.control)
+	if err != nil {
+		return fmt.Errorf("tortest: unable to reach the control port: %w", err)
+	}
+	conn := control.NewConn(textproto.NewConn(nc))
+	defer conn.Close()
+	if err := conn.Authenticate(""); err != nil {
+		return fmt.Errorf("tortest: unable to authenticate to the control port: %w", err)
+	}
+	resp, err := conn.SendRequest("ONION_CLIENT_AUTH_ADD %s x25519:%s", a.OnionID, base64.StdEncoding.EncodeToString(raw))
+	// 252: "Registered client and decrypted desc" — a success bine reports as an error.
+	if err != nil && (resp == nil || resp.Err == nil || resp.Err.Code != 252) {
+		return fmt.Errorf("tortest: ONION_CLIENT_AUTH_ADD: %w", err)
+	}
+	return nil
+}
 
 // Close stops this client's tor.
 func (c *Client) Close() error { c.p.kill(); return nil }
