@@ -9,11 +9,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"syscall"
 
 	"github.com/candor-drop/candor/crypto"
@@ -113,6 +113,11 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("demo: unable to start the private Tor network: %w", err)
 		}
 		defer stopNet()
+		if m := demoClientAuthRE.FindStringSubmatch(reviewer.String()); m != nil {
+			if err := authorizeDemoReviewer(ctx, m[1]); err != nil {
+				return fmt.Errorf("demo: unable to authorize the demo reviewer on the SOCKS client: %w", err)
+			}
+		}
 		o.tor, o.torrc = "on", torrc
 		banner()
 		fmt.Fprintf(stdout, " Private Tor network SOCKS port (inside this network namespace, pid %d): %s\n", os.Getpid(), socks)
@@ -120,9 +125,13 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	} else {
 		banner()
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	logger := newLogger(stderr)
 	return serve(ctx, o, stdout, logger)
 }
+
+// demoClientAuthRE finds the reviewer's client-authorization line in the output
+// of `candor reviewer add`.
+var demoClientAuthRE = regexp.MustCompile(`client auth:\s+(\S+:descriptor:x25519:\S+)`)
 
 func indent(s, prefix string) string {
 	var b bytes.Buffer

@@ -55,7 +55,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	logger := newLogger(stderr)
 	return serve(ctx, o, stdout, logger)
 }
 
@@ -142,6 +142,21 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer, logger *slog.L
 	shutdown(servers)
 	wg.Wait()
 	return runErr
+}
+
+// newLogger is the server's logger. It writes no timestamps: a log line
+// written while a source acts would otherwise record the exact time of
+// their activity, which the server must never keep (journald or a
+// supervisor may add their own; docs/tor.md says to turn that off).
+func newLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
 }
 
 // withheldErrorLog receives net/http's own error lines ("http: panic serving

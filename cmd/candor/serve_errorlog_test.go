@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -34,5 +35,19 @@ func TestServeErrorLogWithholdsDetails(t *testing.T) {
 	}
 	if strings.Contains(log, "127.0.0.1") || strings.Contains(log, "CANARY") {
 		t.Fatalf("server log leaks the client address or request data: %q", log)
+	}
+}
+
+// Log lines carry no timestamp: one written while a source submits would
+// otherwise record the exact time of their activity.
+func TestServeLogHasNoTimestamp(t *testing.T) {
+	var out bytes.Buffer
+	newLogger(&out).Info("source: a submission was interrupted; nothing kept")
+	line := out.String()
+	if !strings.Contains(line, "submission was interrupted") {
+		t.Fatalf("nothing logged: %q", line)
+	}
+	if strings.Contains(line, "time=") || regexp.MustCompile(`\d{2}:\d{2}:\d{2}`).MatchString(line) {
+		t.Fatalf("log line carries a time: %q", line)
 	}
 }
