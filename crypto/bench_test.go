@@ -1,6 +1,6 @@
 package crypto
 
-// Benchmarks for docs/perf-crypto.md. Size with CANDOR_BENCH_MB (default 64):
+// Benchmarks for docs/performance.md. Size with CANDOR_BENCH_MB (default 64):
 //
 //	go test -run '^$' -bench 'Encrypt|Decrypt|GnuPG' -benchtime 3x ./crypto/
 //	CANDOR_BENCH_MB=1024 go test -run '^$' -bench 'Encrypt|Decrypt|GnuPG' -benchtime 1x -timeout 30m ./crypto/

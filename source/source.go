@@ -50,7 +50,7 @@ type Config struct {
 	// MaxConcurrentKDF bounds simultaneous codename derivations. 0 means
 	// 2, lowered so that Argon2id lanes never take more than half the CPUs
 	// (but at least 1): on a 2-core server with Threads=2 that is 1, which
-	// keeps page latency low during a login flood (docs/perf-source.md).
+	// keeps page latency low during a login flood (docs/performance.md).
 	MaxConcurrentKDF int
 	// MaxKDFQueue bounds the requests waiting for a KDF slot; beyond it a
 	// "busy, try again" page is shown at once. 0 means 32.

@@ -19,7 +19,7 @@ import (
 )
 
 // TestMakePerfFixtures writes the inputs of the import benchmark in
-// docs/perf-review.md; it does nothing unless CANDOR_REVIEW_PERF names an
+// docs/performance.md; it does nothing unless CANDOR_REVIEW_PERF names an
 // output directory. CANDOR_REVIEW_PERF_MIB sets the attachment total
 // (default 1024), in attachments of 64 MiB.
 //
@@ -31,7 +31,7 @@ import (
 func TestMakePerfFixtures(t *testing.T) {
 	dir := os.Getenv("CANDOR_REVIEW_PERF")
 	if dir == "" {
-		t.Skip("fixture generator for docs/perf-review.md, not a test: set CANDOR_REVIEW_PERF=DIR to run it")
+		t.Skip("fixture generator for docs/performance.md, not a test: set CANDOR_REVIEW_PERF=DIR to run it")
 	}
 	totalMiB := 1024
 	if s := os.Getenv("CANDOR_REVIEW_PERF_MIB"); s != "" {

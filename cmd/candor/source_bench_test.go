@@ -22,7 +22,7 @@ import (
 )
 
 // Benchmarks of the source interface against the real binary over
-// loopback HTTP. See docs/perf-source.md for the commands and numbers.
+// loopback HTTP. See docs/performance.md for the commands and numbers.
 
 // peakRSS reads VmHWM (peak resident set size) of a process, in bytes.
 func peakRSS(tb testing.TB, pid int) int64 {

@@ -565,7 +565,7 @@ func TestTorBrowserJourney(t *testing.T) {
 // BenchmarkTorServeReachable measures the time from starting `candor serve`
 // (tor started, bootstrapped against the private network's consensus,
 // services published) to the first successful connection to the source
-// onion from another tor. For docs/perf-tor.md:
+// onion from another tor. For docs/performance.md:
 //
 //	go test -exec "$PWD/.ci/netns" -run '^$' -bench TorServeReachable -benchtime 5x ./cmd/candor/
 func BenchmarkTorServeReachable(b *testing.B) {
@@ -635,7 +635,7 @@ func torMultipartUpload(ctx context.Context, c *http.Client, url, fileField stri
 // Tor network to Candor's source onion (a report with an attachment) and to
 // OnionShare's receive mode (onionshare-cli 2.6 --receive --public, its
 // onion published through a tor of the same private network via its
-// control port). For docs/perf-tor.md:
+// control port). For docs/performance.md:
 //
 //	go test -exec "$PWD/.ci/netns" -run '^$' -bench TorUpload -benchtime 3x -timeout 30m ./cmd/candor/
 func BenchmarkTorUpload100MiB(b *testing.B) {
