@@ -40,6 +40,9 @@ type blobRef struct {
 // exact times.
 var zeroTime = time.Unix(0, 0).UTC()
 
+// ValidID reports whether s is a bundle id: 32 lower-case hex digits.
+func ValidID(s string) bool { return isHexID(s) }
+
 func isHexID(s string) bool {
 	if len(s) != 32 {
 		return false

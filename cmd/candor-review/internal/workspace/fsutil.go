@@ -26,20 +26,6 @@ func newID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// isHexID reports whether s is 32 lower-case hex digits.
-func isHexID(s string) bool {
-	if len(s) != 32 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
 // createExcl creates a new file with mode 0600, failing if it exists.
 func createExcl(name string) (*os.File, error) {
 	return os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fileMode)

@@ -92,7 +92,7 @@ func (h *Home) Import(r io.Reader, key *crypto.PrivateKey, o ImportOptions) (*Im
 		if err != nil {
 			return nil, fmt.Errorf("workspace: bundle refused, nothing imported: %w", err)
 		}
-		if !isHexID(it.ID) || !isHexID(it.SourceID) {
+		if !bundle.ValidID(it.ID) || !bundle.ValidID(it.SourceID) {
 			return nil, fmt.Errorf("workspace: bundle refused, nothing imported: bad id %q", it.ID)
 		}
 		if _, ok := ix.Items[it.ID]; ok {
@@ -120,7 +120,7 @@ func (h *Home) Import(r io.Reader, key *crypto.PrivateKey, o ImportOptions) (*Im
 
 	// Every entry verified: commit.
 	for _, s := range m.Sources {
-		if !isHexID(s.ID) {
+		if !bundle.ValidID(s.ID) {
 			continue
 		}
 		old, ok := ix.Sources[s.ID]

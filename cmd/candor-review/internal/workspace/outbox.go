@@ -256,9 +256,9 @@ func (h *Home) WriteOutbox(out string, sk *crypto.SigningKey) (*Outbox, error) {
 	}
 	open := func(name string) (io.ReadCloser, error) {
 		var file string
-		if id, ok := strings.CutPrefix(name, "replies/"); ok && isHexID(id) {
+		if id, ok := strings.CutPrefix(name, "replies/"); ok && bundle.ValidID(id) {
 			file = id + ".pgp"
-		} else if id, ok := strings.CutPrefix(name, "notes/"); ok && isHexID(id) {
+		} else if id, ok := strings.CutPrefix(name, "notes/"); ok && bundle.ValidID(id) {
 			file = id + ".note.pgp"
 		} else {
 			return nil, fmt.Errorf("unexpected blob %q", name)
