@@ -38,6 +38,19 @@ func newFlags(e *env, name string, withPassphrase bool) *flags {
 // parse parses flags and positional arguments in any order and checks the
 // number of positional arguments.
 func (f *flags) parse(args []string, nargs int) ([]string, error) {
+	pos, err := f.parseAny(args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) != nargs {
+		f.Usage()
+		return nil, fmt.Errorf("%s: expected %d argument(s), got %d", f.Name(), nargs, len(pos))
+	}
+	return pos, nil
+}
+
+// parseAny is parse without a fixed number of positional arguments.
+func (f *flags) parseAny(args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := f.Parse(args); err != nil {
@@ -48,16 +61,11 @@ func (f *flags) parse(args []string, nargs int) ([]string, error) {
 		}
 		args = f.Args()
 		if len(args) == 0 {
-			break
+			return pos, nil
 		}
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
-	if len(pos) != nargs {
-		f.Usage()
-		return nil, fmt.Errorf("%s: expected %d argument(s), got %d", f.Name(), nargs, len(pos))
-	}
-	return pos, nil
 }
 
 func (f *flags) homeDir() string {

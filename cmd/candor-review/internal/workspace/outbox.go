@@ -100,8 +100,8 @@ func checkText(what string, text []byte) error {
 	return nil
 }
 
-// encryptTo encrypts text to the source's key (and to the submission key
-// when withSubmission), stores it in the outbox under name and returns the
+// encryptTo encrypts text to the source's key (and, when withSubmission,
+// to this home's submission key and the pinned further recipients), stores it in the outbox under name and returns the
 // manifest fields.
 func (h *Home) encryptTo(name string, text []byte, src *Source, withSubmission bool) (size int64, sum string, fprs []string, err error) {
 	sk, err := crypto.ParsePublicKey([]byte(src.PublicKey))
@@ -115,6 +115,11 @@ func (h *Home) encryptTo(name string, text []byte, src *Source, withSubmission b
 			return 0, "", nil, err
 		}
 		to = append(to, pk)
+		more, err := h.Recipients()
+		if err != nil {
+			return 0, "", nil, err
+		}
+		to = append(to, more...)
 	}
 	ct, err := crypto.EncryptBytes(text, to...)
 	if err != nil {
