@@ -239,17 +239,17 @@ func runImport(e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "candor-review: warning: skipped %s %s from %q: %s\n", s.Kind, s.ID, term.Line(s.Source), s.Reason)
 	}
 	if res.Unchanged {
-		fmt.Fprintf(e.stdout, "Bundle %s was imported before; nothing changed.\n", res.BundleID)
+		fmt.Fprintf(e.stdout, "Bundle %s was imported before; nothing changed.\n", term.Line(res.BundleID))
 		return nil
 	}
 	fmt.Fprintf(e.stdout, "Imported %d new item(s) from bundle %s (%s); %d already here, %d skipped.\n",
-		len(res.New), res.BundleID, term.Line(res.Instance), res.Known, len(res.Skipped))
+		len(res.New), term.Line(res.BundleID), term.Line(res.Instance), res.Known, len(res.Skipped))
 	for _, it := range res.New {
 		des := ""
 		if s, ok := ix.Sources[it.SourceID]; ok {
 			des = s.Designation
 		}
-		fmt.Fprintf(e.stdout, "  %s  %-7s  %s  %s\n", it.ID, it.Kind, it.Day, term.Line(des))
+		fmt.Fprintf(e.stdout, "  %s  %-7s  %s  %s\n", it.ID, it.Kind, term.Line(it.Day), term.Line(des))
 	}
 	return nil
 }
@@ -281,9 +281,12 @@ func runList(e *env, args []string) error {
 		for _, s := range list {
 			out = append(out, jsonSource{s.ID, s.Designation, s.Status, s.StatusDay, s.Items})
 		}
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		data, err := json.MarshalIndent(out, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = e.stdout.Write(append(term.JSON(data), '\n'))
+		return err
 	}
 	if len(list) == 0 {
 		fmt.Fprintln(e.stdout, "No sources yet. Import an export bundle with \"candor-review import BUNDLE\".")
@@ -300,7 +303,7 @@ func runList(e *env, args []string) error {
 			if it.Kind == "file" {
 				what = "file     " + term.Line(it.Filename)
 			}
-			fmt.Fprintf(e.stdout, "  %s  %s  %s\n", it.ID, it.Day, what)
+			fmt.Fprintf(e.stdout, "  %s  %s  %s\n", it.ID, term.Line(it.Day), what)
 		}
 	}
 	return nil

@@ -86,3 +86,24 @@ func isBidiControl(r rune) bool {
 	}
 	return false
 }
+
+// JSON returns JSON text (as encoding/json writes it, which escapes the C0
+// controls but not DEL, the C1 controls, bidirectional controls or the
+// byte order mark) with those characters escaped as \uXXXX too, so JSON
+// output holding hostile strings is safe on a terminal and still decodes
+// to the same values.
+func JSON(data []byte) []byte {
+	var b strings.Builder
+	b.Grow(len(data))
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		switch {
+		case r == 0x7f, r >= 0x80 && r < 0xa0, isBidiControl(r), r == 0xfeff:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.Write(data[i : i+size])
+		}
+		i += size
+	}
+	return []byte(b.String())
+}
