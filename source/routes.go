@@ -18,7 +18,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /replies/{id}/delete", s.deleteReply)
 	mux.HandleFunc("POST /logout", s.logout)
 	mux.HandleFunc("GET /logout", s.logoutPage)
-	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(s.static)))
+	mux.Handle("GET /static/", keepNoStore(http.StripPrefix("/static/", http.FileServerFS(s.static))))
 	mux.HandleFunc("/", s.notFound)
 
 	var h http.Handler = mux
@@ -27,4 +27,19 @@ func (s *Server) routes() http.Handler {
 	h = methodFilter(h)
 	h = securityHeaders(h)
 	return h
+}
+
+// keepNoStore puts Cache-Control back on the static file server's error
+// answers (missing file, bad range): net/http deletes it before writing them.
+func keepNoStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(noStoreWriter{w}, r)
+	})
+}
+
+type noStoreWriter struct{ http.ResponseWriter }
+
+func (w noStoreWriter) WriteHeader(code int) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.ResponseWriter.WriteHeader(code)
 }
