@@ -158,17 +158,17 @@ func (s *Server) authenticate(ctx context.Context, username, passphrase, code st
 	if err != nil {
 		return nil, err
 	}
-	n, err := s.st.LoginAttemptsSince(ctx, r.ID, now.Unix()-59)
+	release, ok, err := s.reserveAttempt(ctx, r.ID, now)
 	if err != nil {
 		return nil, err
 	}
-	if n >= loginAttemptsLimit {
+	if !ok {
 		return nil, errThrottled
 	}
 	// The attempt is written while Argon2id runs, so that its disk sync
 	// does not make a known user name slower to answer than an unknown one.
 	recorded := make(chan error, 1)
-	go func() { recorded <- s.st.RecordLoginAttempt(ctx, r.ID, now.Unix()) }()
+	go func() { recorded <- s.st.RecordLoginAttempt(ctx, r.ID, now.Unix()); release() }()
 	good := verifyPassword(r.PasswordHash, passphrase)
 	if err := <-recorded; err != nil {
 		return nil, err
@@ -188,6 +188,31 @@ func (s *Server) authenticate(ctx context.Context, username, passphrase, code st
 		return nil, errLoginFailed
 	}
 	return r, nil
+}
+
+// reserveAttempt decides whether a known account may make one more login
+// attempt: the attempts of the last minute in the database plus those
+// still being recorded must be under the limit. Counting and reserving are
+// one step under throttleMu, so parallel attempts cannot all pass on the
+// same count. release is called once the attempt is in the database.
+func (s *Server) reserveAttempt(ctx context.Context, id int64, now time.Time) (release func(), ok bool, err error) {
+	s.throttleMu.Lock()
+	defer s.throttleMu.Unlock()
+	n, err := s.st.LoginAttemptsSince(ctx, id, now.Unix()-59)
+	if err != nil {
+		return nil, false, err
+	}
+	if n+s.inflight[id] >= loginAttemptsLimit {
+		return nil, false, nil
+	}
+	s.inflight[id]++
+	return func() {
+		s.throttleMu.Lock()
+		defer s.throttleMu.Unlock()
+		if s.inflight[id]--; s.inflight[id] <= 0 {
+			delete(s.inflight, id)
+		}
+	}, true, nil
 }
 
 // throttleUnknown applies the per-account limit to user names that do not

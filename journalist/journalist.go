@@ -51,6 +51,7 @@ type Server struct {
 
 	throttleMu sync.Mutex
 	unknown    map[string][]int64 // login attempts on unknown user names (memory only)
+	inflight   map[int64]int      // login attempts on known accounts not yet recorded
 }
 
 // New checks the configuration and parses the templates.
@@ -66,6 +67,7 @@ func New(c Config) (*Server, error) {
 		log:           c.Logger,
 		now:           c.Now,
 		unknown:       map[string][]int64{},
+		inflight:      map[int64]int{},
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
