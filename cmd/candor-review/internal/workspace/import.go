@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -172,11 +173,11 @@ func stageItem(staging string, it bundle.Item, r io.Reader, key *crypto.PrivateK
 	if err != nil {
 		return nil, "", fmt.Errorf("workspace: unable to stage item: %w", err)
 	}
-	bw := bufio.NewWriterSize(f, 256<<10)
+	bw := bufio.NewWriterSize(&limitWriter{w: f, n: maxPlaintext(it.Size)}, 256<<10)
 	derr := crypto.DecryptTo(bw, r, key)
 	if derr == nil {
 		derr = bw.Flush()
-		if derr != nil {
+		if derr != nil && !errors.Is(derr, errExpands) {
 			f.Close()
 			return nil, "", fmt.Errorf("workspace: unable to stage item: %w", derr)
 		}
@@ -188,6 +189,9 @@ func stageItem(staging string, it bundle.Item, r io.Reader, key *crypto.PrivateK
 	f.Close()
 	if derr != nil {
 		os.Remove(name)
+		if errors.Is(derr, errExpands) {
+			return nil, fmt.Sprintf("it decompresses to more than %d bytes, over %d times its size in the bundle (a decompression bomb?)", maxPlaintext(it.Size), MaxExpansion), nil
+		}
 		if errors.Is(derr, crypto.ErrDecrypt) || errors.Is(derr, crypto.ErrPassphrase) {
 			return nil, "it does not decrypt with this submission key (damaged, or encrypted to another key)", nil
 		}
@@ -199,6 +203,36 @@ func stageItem(staging string, it bundle.Item, r io.Reader, key *crypto.PrivateK
 		return nil, reason, nil
 	}
 	return item, "", nil
+}
+
+// MaxExpansion bounds the plaintext of an item to MaxExpansion times its
+// ciphertext size plus 1 MiB. Candor's server never compresses, so its
+// plaintexts are smaller than their ciphertexts; go-crypto decompresses
+// compressed OpenPGP data without a limit, and this keeps a small hostile
+// item from filling the disk.
+const MaxExpansion = 16
+
+var errExpands = errors.New("plaintext larger than the bound")
+
+func maxPlaintext(ciphertext int64) int64 {
+	if ciphertext > (math.MaxInt64-1<<20)/MaxExpansion {
+		return math.MaxInt64
+	}
+	return ciphertext*MaxExpansion + 1<<20
+}
+
+// limitWriter fails with errExpands once more than n bytes were written.
+type limitWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (l *limitWriter) Write(p []byte) (int, error) {
+	if int64(len(p)) > l.n {
+		return 0, errExpands
+	}
+	l.n -= int64(len(p))
+	return l.w.Write(p)
 }
 
 // checkPlaintext verifies the plaintext format of a staged item and fills
