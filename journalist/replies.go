@@ -91,9 +91,8 @@ func (s *Server) ApplyReplies(ctx context.Context, actor string, r io.Reader) (*
 	if err != nil {
 		return nil, err
 	}
-	h := sha256.New()
 	lr := &io.LimitedReader{R: r, N: MaxReplyBundleBytes + 1}
-	body := io.TeeReader(lr, h)
+	var body io.Reader = lr
 	rr, err := bundle.ReadReply(body, trusted)
 	if err != nil {
 		return nil, classifyBundleErr(err, lr)
@@ -113,7 +112,7 @@ func (s *Server) ApplyReplies(ctx context.Context, actor string, r io.Reader) (*
 		}
 		staged[name] = b
 	}
-	// Anything after the archive counts towards the digest too.
+	// Anything after the archive counts towards the size limit too.
 	if _, err := io.Copy(io.Discard, body); err != nil {
 		return nil, classifyBundleErr(err, lr)
 	}
@@ -161,7 +160,11 @@ func (s *Server) ApplyReplies(ctx context.Context, actor string, r io.Reader) (*
 			return nil, userError("not_openpgp", 400, "A status note in the bundle is not an encrypted OpenPGP message. Nothing was changed.", nil)
 		}
 	}
-	digest := hex.EncodeToString(h.Sum(nil))
+	// A bundle is known by its signer and its signed bundle id, not by the
+	// file's bytes: a copy with padding or stray bytes after the archive
+	// is the same bundle and must not apply again.
+	id := sha256.Sum256([]byte("candor-reply-bundle\n" + rr.Signer.String() + "\n" + m.BundleID))
+	digest := hex.EncodeToString(id[:])
 	applied, err := s.st.BundleApplied(ctx, digest)
 	if err != nil {
 		return nil, err
