@@ -321,17 +321,49 @@ func cleanPDF(data []byte) ([]byte, *Result, error) {
 			out[k] = ' '
 		}
 	}
+	byNum := map[int][]pdfObject{}
+	for _, o := range objects {
+		byNum[o.num] = append(byNum[o.num], o)
+	}
+	// blankRange blanks the strings of tokens first..last and, following
+	// references ("8 0 R"), of the objects they name, in every revision.
+	// It returns how many strings it blanked, and false if a referenced
+	// object is not at top level (in a compressed object stream).
+	visited := map[int]bool{}
+	var blankRange func(first, last int) (int, bool)
+	blankRange = func(first, last int) (int, bool) {
+		n, ok := 0, true
+		for ti := first; ti <= last; ti++ {
+			if toks[ti].kind == tokString && toks[ti].end > toks[ti].start {
+				blank(toks[ti].start, toks[ti].end)
+				n++
+			}
+			if toks[ti].kind == tokOther && toks[ti].text == "R" && ti-2 >= first {
+				num, err1 := strconv.Atoi(toks[ti-2].text)
+				_, err2 := strconv.Atoi(toks[ti-1].text)
+				if err1 != nil || err2 != nil || visited[num] {
+					continue
+				}
+				visited[num] = true
+				if len(byNum[num]) == 0 {
+					ok = false
+				}
+				for _, o := range byNum[num] {
+					m, okRef := blankRange(o.value.first, o.value.last)
+					n += m
+					ok = ok && okRef
+				}
+			}
+		}
+		return n, ok
+	}
+	unreachable := false
 	var blankedKeys []string
 	blankStrings := func(d pdfValue) {
 		keys := make([]string, 0, len(d.entries))
 		for k, e := range d.entries {
-			n := 0
-			for ti := e.val.first; ti <= e.val.last; ti++ {
-				if toks[ti].kind == tokString && toks[ti].end > toks[ti].start {
-					blank(toks[ti].start, toks[ti].end)
-					n++
-				}
-			}
+			n, ok := blankRange(e.val.first, e.val.last)
+			unreachable = unreachable || !ok
 			if n > 0 {
 				keys = append(keys, k[1:])
 			}
@@ -361,6 +393,9 @@ func cleanPDF(data []byte) ([]byte, *Result, error) {
 	}
 	for _, d := range infoDicts {
 		blankStrings(d)
+	}
+	if unreachable {
+		return nil, nil, fmt.Errorf("%w: a value of the PDF's document information is inside a compressed object stream", ErrCannotClean)
 	}
 	for n := range infoRefs {
 		if !found[n] {
