@@ -43,7 +43,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	if err := s.pages[name].ExecuteTemplate(w, "layout", p); err != nil {
-		s.log.Error("unable to render page", "page", name, "err", err)
+		s.log.Error("unable to render page", "page", name, "err", logErr(err))
 	}
 }
 
@@ -275,7 +275,7 @@ func (s *Server) serveItem(w http.ResponseWriter, r *http.Request, onErr func(er
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=\"%s-%s.gpg\"", it.Kind, it.ID))
 	w.Header().Set("Content-Length", strconv.FormatInt(it.Size, 10))
 	if _, err := io.Copy(w, rc); err != nil {
-		s.log.Error("item download interrupted", "err", err)
+		s.log.Error("item download interrupted", "err", logErr(err))
 	}
 }
 
@@ -310,7 +310,7 @@ func (s *Server) streamExport(w http.ResponseWriter, r *http.Request, sel Export
 	res, err := s.Export(r.Context(), lw, sel)
 	if err != nil {
 		if lw.started {
-			s.log.Error("export failed while streaming", "err", err)
+			s.log.Error("export failed while streaming", "err", logErr(err))
 			panic(http.ErrAbortHandler)
 		}
 		onErr(err)
