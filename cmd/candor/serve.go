@@ -102,7 +102,18 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer, logger *slog.L
 		srcLn.Close()
 		return fmt.Errorf("serve: unable to listen on %s: %w", o.journalistAddr, err)
 	}
-	servers := []*http.Server{newHTTPServer(srcHandler, logger), newHTTPServer(jHandler, logger)}
+	// In-flight handlers are waited for before the store is closed, so that
+	// an upload cut off at shutdown gets to roll back what it stored.
+	var inflight sync.WaitGroup
+	track := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			inflight.Add(1)
+			defer inflight.Done()
+			h.ServeHTTP(w, r)
+		})
+	}
+	defer waitInflight(&inflight)
+	servers := []*http.Server{newHTTPServer(track(srcHandler), logger), newHTTPServer(track(jHandler), logger)}
 	lns := []net.Listener{srcLn, jLn}
 
 	errc := make(chan error, 3)
@@ -181,14 +192,36 @@ func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
 	}
 }
 
-// shutdown lets in-flight requests (uploads) finish for up to 30 s. An
-// upload cut short is discarded by the store (temporary blob removed), never
+// shutdownGrace is how long in-flight requests may run after SIGTERM.
+var shutdownGrace = 30 * time.Second
+
+// shutdown lets in-flight requests (uploads) finish for up to shutdownGrace.
+// An upload cut short is discarded by the store (temporary blob removed), never
 // half-stored.
 func shutdown(servers []*http.Server) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	for _, s := range servers {
 		s.Shutdown(ctx)
+	}
+	// Cut the connections still open: their handlers see the request fail
+	// and discard what they stored (waitInflight waits for that).
+	for _, s := range servers {
+		s.Close()
+	}
+}
+
+// waitInflight waits, for at most shutdownGrace, for the handlers still
+// running after shutdown to return.
+func waitInflight(wg *sync.WaitGroup) {
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(shutdownGrace):
 	}
 }
 
