@@ -316,6 +316,12 @@ func (s *Server) streamExport(w http.ResponseWriter, r *http.Request, sel Export
 		onErr(err)
 		return
 	}
+	// The last bytes may still sit in the response buffer: push them out
+	// first, and leave the items new if the connection has failed.
+	if err := http.NewResponseController(w).Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		s.log.Error("export not delivered; its items stay new", "err", logErr(err))
+		panic(http.ErrAbortHandler)
+	}
 	if err := s.CommitExport(r.Context(), actor(r), res); err != nil {
 		s.log.Error("unable to mark exported items", "err", err)
 	}
