@@ -24,6 +24,7 @@ const (
 	maxFieldBytes    = 2_000   // category, officers, when, where
 	maxFilenameBytes = 255
 	maxFiles         = 100
+	maxParts         = 1000 // parts of any kind; our form sends at most maxFiles+7
 	formatVersion    = 1
 )
 
@@ -207,13 +208,17 @@ var probTooManyFiles = problem{
 func drain(body io.Reader) { io.Copy(io.Discard, body) }
 
 func (sub *submission) run(mr *multipart.Reader) error {
-	for {
+	for n := 0; ; n++ {
 		part, err := mr.NextPart()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return &readError{err}
+		}
+		if n >= maxParts {
+			part.Close()
+			return errMalformed
 		}
 		err = sub.part(part)
 		part.Close()
