@@ -2,7 +2,9 @@ package scrub
 
 import (
 	"bytes"
+	"compress/zlib"
 	"fmt"
+	"io"
 	"sort"
 	"strconv"
 )
@@ -394,6 +396,18 @@ func cleanPDF(data []byte) ([]byte, *Result, error) {
 	for _, d := range infoDicts {
 		blankStrings(d)
 	}
+	// An incremental update may have moved the information dictionary, or
+	// one of its values, into a compressed object stream, where it cannot
+	// be blanked: refuse when any object read above is also defined there.
+	inStreams, unknown := objectStreamMembers(data, p, objects)
+	for n := range infoRefs {
+		visited[n] = true
+	}
+	for n := range visited {
+		if inStreams[n] || unknown {
+			unreachable = true
+		}
+	}
 	if unreachable {
 		return nil, nil, fmt.Errorf("%w: a value of the PDF's document information is inside a compressed object stream", ErrCannotClean)
 	}
@@ -435,4 +449,68 @@ func joinShort(keys []string) string {
 		}
 	}
 	return b.String()
+}
+
+// maxObjStmHeader caps the decoded header of an object stream that
+// objectStreamMembers reads.
+const maxObjStmHeader = 16 << 20
+
+// objectStreamMembers returns the numbers of the objects stored in the
+// file's object streams (/Type /ObjStm), read from each stream's header.
+// unknown is true when an object stream cannot be decoded here (a filter
+// other than FlateDecode, or a damaged stream).
+func objectStreamMembers(data []byte, p *pdfParser, objects []pdfObject) (members map[int]bool, unknown bool) {
+	members = map[int]bool{}
+	direct := func(d pdfValue, key string) (int, bool) {
+		e, ok := d.entries[key]
+		if !ok || e.val.kind != tokOther || e.val.isRef {
+			return 0, false
+		}
+		n, err := strconv.Atoi(p.toks[e.val.first].text)
+		return n, err == nil && n >= 0
+	}
+	for _, o := range objects {
+		if o.stream == nil || o.value.kind != tokDictOpen {
+			continue
+		}
+		if e, ok := o.value.entries["/Type"]; !ok || !p.nameIs(e.val, "/ObjStm") {
+			continue
+		}
+		n, okN := direct(o.value, "/N")
+		first, okF := direct(o.value, "/First")
+		f, hasFilter := o.value.entries["/Filter"]
+		_, hasParms := o.value.entries["/DecodeParms"]
+		if !okN || !okF || hasParms || first > maxObjStmHeader || (hasFilter && !p.nameIs(f.val, "/FlateDecode")) {
+			unknown = true
+			continue
+		}
+		var r io.Reader = bytes.NewReader(data[o.stream.start:o.stream.end])
+		if hasFilter {
+			zr, err := zlib.NewReader(r)
+			if err != nil {
+				unknown = true
+				continue
+			}
+			r = zr
+		}
+		header, err := io.ReadAll(io.LimitReader(r, int64(first)))
+		if err != nil && len(header) < first {
+			unknown = true
+			continue
+		}
+		fields := bytes.Fields(header)
+		for i := 0; i < n; i++ {
+			if 2*i >= len(fields) {
+				unknown = true
+				break
+			}
+			num, err := strconv.Atoi(string(fields[2*i]))
+			if err != nil {
+				unknown = true
+				break
+			}
+			members[num] = true
+		}
+	}
+	return members, unknown
 }

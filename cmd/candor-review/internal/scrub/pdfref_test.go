@@ -2,7 +2,9 @@ package scrub
 
 import (
 	"bytes"
+	"compress/zlib"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -38,5 +40,45 @@ func TestPDFInfoIndirectValues(t *testing.T) {
 		"trailer\n<< /Root 1 0 R /Info 6 0 R >>\n%%EOF\n")
 	if _, _, err := Clean(unreachable); !errors.Is(err, ErrCannotClean) {
 		t.Fatalf("info value in an object stream: got %v, want ErrCannotClean", err)
+	}
+}
+
+// TestPDFInfoUpdatedIntoObjectStream: an incremental update redefines the
+// information dictionary (object 6) inside a compressed object stream; the
+// older, top-level object 6 is blanked but the current one cannot be, so
+// Clean must refuse rather than report the file clean.
+func TestPDFInfoUpdatedIntoObjectStream(t *testing.T) {
+	var objstm bytes.Buffer
+	zw := zlib.NewWriter(&objstm)
+	body := "<< /Author (CANARY-COMPRESSED) >>"
+	header := "6 0 "
+	fmt.Fprintf(zw, "%s%s", header, body)
+	zw.Close()
+	in := []byte("%PDF-1.5\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" +
+		"6 0 obj\n<< /Author (CANARY-OLD) >>\nendobj\n" +
+		"trailer\n<< /Root 1 0 R /Info 6 0 R >>\n" +
+		fmt.Sprintf("10 0 obj\n<< /Type /ObjStm /N 1 /First %d /Filter /FlateDecode /Length %d >>\nstream\n", len(header), objstm.Len()) +
+		objstm.String() + "\nendstream\nendobj\n" +
+		"11 0 obj\n<< /Type /XRef /Root 1 0 R /Info 6 0 R /Length 0 >>\nstream\n\nendstream\nendobj\n%%EOF\n")
+	if _, _, err := Clean(in); !errors.Is(err, ErrCannotClean) {
+		t.Fatalf("got %v, want ErrCannotClean", err)
+	}
+
+	// An object stream that holds other objects does not stop cleaning.
+	objstm.Reset()
+	zw = zlib.NewWriter(&objstm)
+	fmt.Fprintf(zw, "%s%s", "7 0 ", "<< /Type /Font >>")
+	zw.Close()
+	ok := []byte("%PDF-1.5\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" +
+		"6 0 obj\n<< /Author (CANARY-OLD) >>\nendobj\n" +
+		fmt.Sprintf("10 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length %d >>\nstream\n", objstm.Len()) +
+		objstm.String() + "\nendstream\nendobj\n" +
+		"trailer\n<< /Root 1 0 R /Info 6 0 R >>\n%%EOF\n")
+	out, _, err := Clean(ok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(out, []byte("CANARY-OLD")) {
+		t.Error("author kept")
 	}
 }
