@@ -90,7 +90,11 @@ func (s *Server) apiToken(w http.ResponseWriter, r *http.Request) {
 		s.apiInternal(w, err)
 		return
 	}
-	tok, exp, err := s.newSession(r.Context(), rv.ID, "api")
+	tok, exp, err := s.newSession(r.Context(), rv, "api")
+	if errors.Is(err, errLoginFailed) {
+		apiError(w, errLoginAPI)
+		return
+	}
 	if err != nil {
 		s.apiInternal(w, err)
 		return

@@ -35,19 +35,25 @@ func hashToken(tok string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// newSession stores a new session for a reviewer and returns its token
-// and absolute expiry.
-func (s *Server) newSession(ctx context.Context, reviewerID int64, kind string) (string, time.Time, error) {
+// newSession stores a new session for a reviewer that has just
+// authenticated and returns its token and absolute expiry. If the
+// reviewer's credentials were reset (or the reviewer removed) since they
+// were checked, it returns errLoginFailed and makes no session.
+func (s *Server) newSession(ctx context.Context, rv *store.Reviewer, kind string) (string, time.Time, error) {
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return "", time.Time{}, err
 	}
 	tok := base64.RawURLEncoding.EncodeToString(raw)
 	now := s.now()
-	if err := s.st.CreateSession(ctx, store.ReviewerSession{
-		IDHash: hashToken(tok), ReviewerID: reviewerID, Kind: kind,
+	err := s.st.CreateSessionIfCurrent(ctx, store.ReviewerSession{
+		IDHash: hashToken(tok), ReviewerID: rv.ID, Kind: kind,
 		CreatedUnix: now.Unix(), LastSeenUnix: now.Unix(),
-	}); err != nil {
+	}, rv.PasswordHash, rv.TOTPSecret)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", time.Time{}, errLoginFailed
+	}
+	if err != nil {
 		return "", time.Time{}, err
 	}
 	_, abs := lifetimes(kind)

@@ -121,7 +121,11 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(cookieName); err == nil {
 		s.st.DeleteSession(r.Context(), hashToken(c.Value))
 	}
-	tok, _, err := s.newSession(r.Context(), rv.ID, "web")
+	tok, _, err := s.newSession(r.Context(), rv, "web")
+	if errors.Is(err, errLoginFailed) {
+		s.render(w, r, http.StatusUnauthorized, "login", "Log in", errLoginFailed.Error())
+		return
+	}
 	if err != nil {
 		s.internalError(w, r, err)
 		return

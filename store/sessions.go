@@ -31,6 +31,29 @@ func (s *Store) CreateSession(ctx context.Context, sess ReviewerSession) error {
 	return nil
 }
 
+// CreateSessionIfCurrent stores a new session only if the reviewer still
+// exists with this password hash and TOTP secret, in one statement. A
+// login checked against credentials that were reset meanwhile (or by a
+// reviewer removed meanwhile) gets ErrNotFound and no session; a reset
+// after the insert ends the session with the others.
+func (s *Store) CreateSessionIfCurrent(ctx context.Context, sess ReviewerSession, passwordHash, totpSecret string) error {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO reviewer_sessions (id_hash, reviewer_id, kind, created_unix, last_seen_unix)
+		SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM reviewers WHERE id = ? AND password_hash = ? AND totp_secret = ?)`,
+		sess.IDHash, sess.ReviewerID, sess.Kind, sess.CreatedUnix, sess.LastSeenUnix, sess.ReviewerID, passwordHash, totpSecret)
+	if err != nil {
+		if isUnique(err) {
+			return fmt.Errorf("store: unable to create session: %w", ErrExists)
+		}
+		return fmt.Errorf("store: unable to create session: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("store: unable to create session: %w", err)
+	} else if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
 // Session returns the session with the given id hash, or ErrNotFound.
 func (s *Store) Session(ctx context.Context, idHash string) (*ReviewerSession, error) {
 	var sess ReviewerSession
