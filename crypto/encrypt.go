@@ -28,7 +28,9 @@ func encryptConfig() *packet.Config {
 // Encrypt returns a writer that encrypts what is written to it, as one
 // binary OpenPGP message to every key in to, into dst. The caller must
 // Close the writer to flush the last chunk and the integrity tag; Close does
-// not close dst. Memory use does not depend on the message size.
+// not close dst. A second Close returns the first one's result and writes
+// nothing; Write after Close fails. Memory use does not depend on the
+// message size.
 //
 // Each recipient gets one public-key encrypted session key packet (for its
 // newest valid encryption subkey). Messages to ProfileGnuPG keys (or to any
@@ -52,14 +54,38 @@ func Encrypt(dst io.Writer, to ...*PublicKey) (io.WriteCloser, error) {
 			return nil, fmt.Errorf("crypto: unable to encrypt: %w", err)
 		}
 		if ok {
-			return w, nil
+			return &closeOnce{w: w}, nil
 		}
 	}
 	w, err := openpgp.Encrypt(dst, el, nil, &openpgp.FileHints{IsBinary: true}, encryptConfig())
 	if err != nil {
 		return nil, fmt.Errorf("crypto: unable to encrypt: %w", err)
 	}
-	return w, nil
+	return &closeOnce{w: w}, nil
+}
+
+// closeOnce makes Close idempotent and Write after Close an error.
+// go-crypto's writers append another (empty) chunk to dst on a second
+// Close, which corrupts the message, and silently accept writes after it.
+type closeOnce struct {
+	w      io.WriteCloser
+	closed bool
+	err    error
+}
+
+func (c *closeOnce) Write(p []byte) (int, error) {
+	if c.closed {
+		return 0, errors.New("crypto: write after close")
+	}
+	return c.w.Write(p)
+}
+
+func (c *closeOnce) Close() error {
+	if !c.closed {
+		c.closed = true
+		c.err = c.w.Close()
+	}
+	return c.err
 }
 
 // EncryptBytes encrypts plaintext to the keys in to; see Encrypt.
