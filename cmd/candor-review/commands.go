@@ -49,7 +49,7 @@ func userError(err error) error {
 	case errors.Is(err, workspace.ErrNotFound):
 		return withHint(plain, "run \"candor-review list\" to see ids and designations")
 	case errors.Is(err, workspace.ErrAmbiguous):
-		return withHint(plain, "give more characters of the id")
+		return withHint(plain, "give more characters of the id; for a source, give its id (\"candor-review list --json\" shows it)")
 	case errors.Is(err, os.ErrExist):
 		return withHint(plain, "choose another place, or move the existing file away; nothing was overwritten")
 	case errors.Is(err, workspace.ErrEmptyOutbox):

@@ -151,14 +151,25 @@ func (ix *Index) FindItem(ref string) (*Item, error) {
 	return found, nil
 }
 
-// FindSource finds a source by designation (case and spacing do not
-// matter) or by id.
+// FindSource finds a source by id, or by designation (case and spacing do
+// not matter). Designations need not be unique: one shared by two sources
+// gives ErrAmbiguous, so that a reply never goes to the wrong source.
 func (ix *Index) FindSource(ref string) (*Source, error) {
 	want := strings.Join(strings.Fields(strings.ToLower(ref)), " ")
+	if s, ok := ix.Sources[want]; ok {
+		return s, nil
+	}
+	var found *Source
 	for _, s := range ix.Sources {
-		if s.ID == want || strings.Join(strings.Fields(strings.ToLower(s.Designation)), " ") == want {
-			return s, nil
+		if strings.Join(strings.Fields(strings.ToLower(s.Designation)), " ") == want {
+			if found != nil {
+				return nil, fmt.Errorf("%w: more than one source is called %q", ErrAmbiguous, ref)
+			}
+			found = s
 		}
 	}
-	return nil, fmt.Errorf("%w: source %q", ErrNotFound, ref)
+	if found == nil {
+		return nil, fmt.Errorf("%w: source %q", ErrNotFound, ref)
+	}
+	return found, nil
 }
