@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/candor-drop/candor/crypto"
 	"github.com/candor-drop/candor/crypto/bundle"
@@ -61,6 +62,15 @@ func (h *Home) Import(r io.Reader, key *crypto.PrivateKey, o ImportOptions) (*Im
 		return nil, err
 	}
 	defer unlock()
+	// Staging left by an import that was killed (it holds plaintext of a
+	// bundle never accepted); no other import runs while the lock is held.
+	if ents, err := os.ReadDir(h.path(workspaceDir)); err == nil {
+		for _, e := range ents {
+			if strings.HasPrefix(e.Name(), ".staging-") {
+				os.RemoveAll(h.path(workspaceDir, e.Name()))
+			}
+		}
+	}
 	ix, err := h.LoadIndex()
 	if err != nil {
 		return nil, err
