@@ -61,6 +61,11 @@ type Config struct {
 	SessionIdle time.Duration
 	// MaxSessions bounds the sessions held in memory. 0 means 100000.
 	MaxSessions int
+	// UploadStall is how long an upload may go without delivering a single
+	// byte before the connection is dropped and the submission discarded.
+	// 0 means 2 minutes: generous for Tor, but a client cannot hold a
+	// connection open forever by trickling a body.
+	UploadStall time.Duration
 	// Now is the clock; nil means time.Now. For tests.
 	Now func() time.Time
 }
@@ -115,6 +120,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxSessions <= 0 {
 		cfg.MaxSessions = 100000
+	}
+	if cfg.UploadStall <= 0 {
+		cfg.UploadStall = 2 * time.Minute
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

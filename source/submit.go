@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -103,7 +104,7 @@ type submission struct {
 func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	st := s.instanceSettings(r.Context())
 	limit := st.MaxUploadBytes
-	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	r.Body = http.MaxBytesReader(w, stallGuard(w, r.Body, s.cfg.UploadStall), limit)
 	sess := s.sessions.get(r)
 	if sess == nil {
 		drain(r.Body)
@@ -123,9 +124,11 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	sub := &submission{s: s, ctx: r.Context(), sess: sess, settings: st, firstTime: sess.source() == ""}
 	if err := sub.run(mr); err != nil {
 		sub.rollback()
-		s.submitFailed(w, r, err, limit)
+		s.submitFailed(w, r, err, limit) // drains the rest, still under the stall guard
 		return
 	}
+	// The whole body has been read: no stall deadline from here on.
+	http.NewResponseController(w).SetReadDeadline(time.Time{})
 	if sub.honeypot {
 		// A bot filled the hidden field: keep nothing, look like success.
 		sub.rollback()
@@ -202,6 +205,28 @@ var probTooManyFiles = problem{
 	Next:     "Put the files into fewer archives (for example a zip file), or send them in several submissions.",
 	Link:     "/report", LinkText: "Back to the report form",
 }
+
+// stallGuard moves the connection's read deadline forward before every
+// read of the body, so an upload may take as long as it needs but may not
+// stall for longer than stall: a client trickling nothing cannot hold a
+// connection (and a session's submission) open forever. Where the
+// connection has no deadlines (tests with a recorder) it does nothing.
+func stallGuard(w http.ResponseWriter, body io.ReadCloser, stall time.Duration) io.ReadCloser {
+	return &stallReader{rc: http.NewResponseController(w), body: body, stall: stall}
+}
+
+type stallReader struct {
+	rc    *http.ResponseController
+	body  io.ReadCloser
+	stall time.Duration
+}
+
+func (s *stallReader) Read(p []byte) (int, error) {
+	s.rc.SetReadDeadline(time.Now().Add(s.stall))
+	return s.body.Read(p)
+}
+
+func (s *stallReader) Close() error { return s.body.Close() }
 
 // drain reads what is left of a (size-limited) body so that the browser
 // gets to see the answer instead of a reset connection.
