@@ -203,6 +203,9 @@ func dropThirdPartySignatures(e *openpgp.Entity) {
 func noEncryptionKey(e *openpgp.Entity) error {
 	fpr := fingerprint(e)
 	now := time.Now()
+	if e.Revoked(now) {
+		return fmt.Errorf("%w (key %s has been revoked); give a key that is not revoked", ErrNoEncryptionKey, fpr)
+	}
 	sig, _ := e.PrimarySelfSignature()
 	if sig != nil && (e.PrimaryKey.KeyExpired(sig, now) || sig.SigExpired(now)) {
 		return fmt.Errorf("%w (key %s has expired); extend it with: gpg --quick-set-expire %s 2y, then gpg --quick-set-expire %s 2y '*'",

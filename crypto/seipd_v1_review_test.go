@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -195,4 +196,36 @@ type lastWrites struct {
 func (l *lastWrites) Write(p []byte) (int, error) {
 	l.prev, l.last = l.last, bytes.Clone(p)
 	return l.buf.Write(p)
+}
+
+// A revoked key, or a key whose only encryption subkey is revoked, is
+// refused on import; the hint for a revoked key does not suggest adding a
+// subkey to it.
+func TestParsePublicKeyRevoked(t *testing.T) {
+	for _, sub := range []bool{false, true} {
+		k, err := GenerateSubmissionKey("revoked <r@candor.test>", ProfileGnuPG) // not the shared test key: it is changed here
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := k.k.e
+		if sub {
+			err = e.RevokeSubkey(&e.Subkeys[0], packet.KeyCompromised, "lost", nil)
+		} else {
+			err = e.RevokeKey(packet.KeyCompromised, "lost", nil)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := e.Serialize(&buf); err != nil {
+			t.Fatal(err)
+		}
+		_, err = ParsePublicKey(buf.Bytes())
+		if !errors.Is(err, ErrNoEncryptionKey) {
+			t.Fatalf("revoked (subkey %v) accepted: %v", sub, err)
+		}
+		if revoked := strings.Contains(err.Error(), "revoked"); revoked == sub {
+			t.Errorf("subkey %v: hint %q", sub, err)
+		}
+	}
 }
