@@ -121,10 +121,13 @@ func (s *Store) AddItem(ctx context.Context, n NewItem, write func(io.Writer) er
 	}
 
 	tmp := filepath.Join(s.blobs, tmpPrefix+newID())
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := s.takeBlobFile(tmp)
 	if err != nil {
-		return nil, wrap("create blob file", diskErr(err))
+		return nil, err
 	}
+	// The pool is topped up after this write, never during it, so the
+	// next blob's inode was made before its submission arrived.
+	defer s.refillPool()
 	final := ""
 	defer func() {
 		if err != nil {
@@ -154,6 +157,12 @@ func (s *Store) AddItem(ctx context.Context, n NewItem, write func(io.Writer) er
 	}
 	if err := s.step("written"); err != nil {
 		return nil, err
+	}
+	// The file's times say the day only (its change time says more until
+	// the next BlurTimestamps pass).
+	stamp := midnight(s.now())
+	if err := os.Chtimes(tmp, stamp, stamp); err != nil {
+		return nil, fmt.Errorf("store: unable to set blob file times: %w", err)
 	}
 	if err := f.Sync(); err != nil {
 		return nil, wrap("sync blob file", diskErr(err))

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -64,6 +65,12 @@ type Store struct {
 	// freeSpace reports the bytes available to us on the file system of
 	// dir; tests replace it.
 	freeSpace func(dir string) (int64, error)
+	// poolMu guards pool (names of the pool files this process knows
+	// of, see pool.go) and filling (a fill is running).
+	poolMu  sync.Mutex
+	pool    []string
+	filling bool
+
 	// testHook, when set, is called after each step of AddItem; an error
 	// aborts the write there.
 	testHook func(step string) error
@@ -72,7 +79,8 @@ type Store struct {
 // Open opens (creating if needed) the store in dir: dir/candor.db and
 // dir/blobs. It runs pending migrations and, when no other process has
 // the store open, removes leftovers of interrupted writes: temporary blob
-// files and blob files no row refers to.
+// files and blob files no row refers to. It keeps the pool of empty blob
+// files and tops it up.
 func Open(dir string, o Options) (*Store, error) {
 	if o.MinFreeBytes < 0 {
 		return nil, errors.New("store: MinFreeBytes is negative")
@@ -131,6 +139,12 @@ func Open(dir string, o Options) (*Store, error) {
 			s.closeAll()
 			return nil, err
 		}
+	}
+	// The pool of blob files (see the package doc) is filled while the
+	// lock is still exclusive if it was; a failure here is not fatal:
+	// AddItem falls back to creating its file.
+	if err := s.scanPool(); err == nil {
+		s.fillPool(poolLowWater)
 	}
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_SH); err != nil {
 		s.closeAll()
@@ -212,7 +226,8 @@ func (s *Store) migrateOne() (done bool, err error) {
 
 // removeOrphans deletes temporary files of interrupted writes and blob
 // files that no item refers to (a crash between rename and insert, or
-// between deleting a row and its file).
+// between deleting a row and its file). Pool files are kept: they are
+// empty and not yet anyone's.
 func (s *Store) removeOrphans() error {
 	known := map[string]bool{}
 	rows, err := s.db.Query("SELECT blob FROM items")

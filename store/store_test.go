@@ -64,7 +64,8 @@ func addItem(t *testing.T, s *Store, sourceID string, content []byte) *Item {
 	return it
 }
 
-// blobFiles lists the files in the blob directory other than the lock.
+// blobFiles lists the files in the blob directory other than the lock and
+// the pool of empty files waiting to become blobs.
 func blobFiles(t *testing.T, dir string) []string {
 	t.Helper()
 	entries, err := os.ReadDir(filepath.Join(dir, "blobs"))
@@ -73,7 +74,7 @@ func blobFiles(t *testing.T, dir string) []string {
 	}
 	var names []string
 	for _, e := range entries {
-		if e.Name() != lockName {
+		if e.Name() != lockName && !strings.HasPrefix(e.Name(), poolPrefix) {
 			names = append(names, e.Name())
 		}
 	}
