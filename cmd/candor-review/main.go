@@ -15,6 +15,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/candor-drop/candor/cmd/candor-review/internal/workspace"
 )
 
 // command is one subcommand.
@@ -79,6 +81,11 @@ func run(e *env, args []string) error {
 	cmd, ok := commands[args[0]]
 	if !ok {
 		return withHint(fmt.Errorf("unknown command %q", args[0]), "run \"candor-review help\" to list the commands")
+	}
+	if args[0] != "browse" {
+		// Ctrl-C while an export or reply bundle is written leaves no
+		// hidden partial file behind (the interface handles it itself).
+		defer workspace.RemoveTempsOnSignal(os.Exit)()
 	}
 	return cmd.run(e, args[1:])
 }

@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"sync"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -78,8 +81,10 @@ func writeFileAtomic(name string, data []byte) error {
 func writeNewFile(name string, fill func(io.Writer) error) (err error) {
 	dir := filepath.Dir(name)
 	tmp := filepath.Join(dir, ".candor-review-tmp-"+newID())
+	track(tmp)
 	f, err := createExcl(tmp)
 	if err != nil {
+		untrack(tmp)
 		return err
 	}
 	defer func() {
@@ -87,6 +92,7 @@ func writeNewFile(name string, fill func(io.Writer) error) (err error) {
 			f.Close()
 		}
 		os.Remove(tmp)
+		untrack(tmp)
 	}()
 	if err := fill(f); err != nil {
 		return err
@@ -153,4 +159,53 @@ func readFileLimit(name string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d bytes", filepath.Base(name), limit)
 	}
 	return data, nil
+}
+
+// pending holds the temporary files writeNewFile is writing, so that an
+// interrupt does not leave one (hidden, holding part of an attachment or
+// of a reply bundle) in an export directory.
+var pending struct {
+	sync.Mutex
+	names map[string]bool
+}
+
+func track(name string) {
+	pending.Lock()
+	defer pending.Unlock()
+	if pending.names == nil {
+		pending.names = map[string]bool{}
+	}
+	pending.names[name] = true
+}
+
+func untrack(name string) {
+	pending.Lock()
+	defer pending.Unlock()
+	delete(pending.names, name)
+}
+
+// RemoveTempsOnSignal makes an interrupt, hang-up or termination signal
+// remove the temporary files being written and then call exit(130) (the
+// caller passes os.Exit). stop undoes it. The terminal UI must not use it:
+// it handles these signals itself.
+func RemoveTempsOnSignal(exit func(int)) (stop func()) {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-c:
+			pending.Lock()
+			for name := range pending.names {
+				os.Remove(name)
+			}
+			exit(130)
+			pending.Unlock() // reached only when exit returns (tests)
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(c)
+		close(done)
+	}
 }
