@@ -130,6 +130,28 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer, logger *slog.L
 	fmt.Fprintf(stdout, "source interface:     http://%s/\n", srcLn.Addr())
 	fmt.Fprintf(stdout, "journalist interface: http://%s/\n", jLn.Addr())
 
+	// File times in the data directory say the day only after a pass (see
+	// the store package doc); one runs now and every 10 minutes. It is
+	// stopped and waited for before the store is closed.
+	blurCtx, stopBlur := context.WithCancel(ctx)
+	blurDone := make(chan struct{})
+	go func() {
+		defer close(blurDone)
+		tick := time.NewTicker(10 * time.Minute)
+		defer tick.Stop()
+		for {
+			if err := inst.store.BlurTimestamps(); err != nil {
+				logger.Error("unable to reset file timestamps in the data directory")
+			}
+			select {
+			case <-blurCtx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	defer func() { stopBlur(); <-blurDone }()
+
 	var torDone <-chan struct{}
 	if torRT != nil {
 		if err := torRT.start(ctx, srcLn.Addr().String(), jLn.Addr().String(), stdout); err != nil {
