@@ -206,7 +206,7 @@ func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
 	return &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       0, // uploads over Tor may be slow; bounded by the idle timeout and MaxBytesReader
+		ReadTimeout:       0, // uploads over Tor may be slow: bounded instead by MaxBytesReader and the source interface's per-read stall deadline (source.Config.UploadStall)
 		WriteTimeout:      0,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
