@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -535,7 +536,11 @@ func (p *proc) kill() {
 	}
 }
 
-// lineLogger passes tor's output to the logger line by line.
+// torTimestamp is the start of a line of tor's log, "Nov 25 22:01:30.114 ".
+var torTimestamp = regexp.MustCompile(`^[A-Z][a-z]{2} +[0-9]{1,2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)? +`)
+
+// lineLogger passes tor's output to the logger line by line, without
+// tor's timestamps.
 type lineLogger struct {
 	log *slog.Logger
 	mu  sync.Mutex
@@ -551,7 +556,11 @@ func (l *lineLogger) Write(p []byte) (int, error) {
 		if i < 0 {
 			break
 		}
-		if line := strings.TrimSpace(string(l.buf[:i])); line != "" {
+		line := strings.TrimSpace(string(l.buf[:i]))
+		// Without tor's timestamp: a warning caused by a client would
+		// otherwise record the exact time of a source's activity.
+		line = torTimestamp.ReplaceAllString(line, "")
+		if line != "" {
 			l.log.Warn("tor: " + line)
 		}
 		l.buf = l.buf[i+1:]

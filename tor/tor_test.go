@@ -33,7 +33,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	network, startErr = tortest.Start(ctx, dir, func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) })
 	cancel()
 	if startErr == nil {
@@ -89,7 +89,7 @@ func startTor(t *testing.T, keys *keySet) (*tor.Tor, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	tr, err := tor.Start(ctx, tor.Config{
 		DataDir:          filepath.Join(dir, "data"),
@@ -133,7 +133,7 @@ func TestSourceServiceReachableWithPoW(t *testing.T) {
 	if !tr.PoW() {
 		t.Errorf("PoW defence is off; Debian's tor 0.4.9 supports it")
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	body, err := get(ctx, network.Client(), tr.SourceOnion())
 	if err != nil || body != "source" {
@@ -155,7 +155,7 @@ func TestJournalistServiceClientAuth(t *testing.T) {
 	keys.set(pub, otherPub)
 	tr, _ := startTor(t, keys)
 	id := tr.JournalistOnion()[:56]
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 8*time.Minute)
 	defer cancel()
 
 	reviewer, err := network.NewClient(ctx, tortest.ClientAuth{OnionID: id, PrivateKey: priv})
@@ -324,7 +324,7 @@ func TestClientAuthAddedAtRuntime(t *testing.T) {
 	keys := &keySet{}
 	keys.set(pub)
 	tr, _ := startTor(t, keys)
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	c, err := network.NewClient(ctx)
 	if err != nil {

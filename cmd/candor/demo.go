@@ -158,7 +158,29 @@ func reexecInNetns(args []string, stdout, stderr io.Writer) error {
 	argv = append(argv, args...)
 	cmd := exec.Command("unshare", argv...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, stderr
-	if err := cmd.Run(); err != nil {
+	// The demo inside the namespace does the stopping and the clean-up: pass
+	// it Ctrl-C and SIGTERM (a kill reaches only this process) and wait for
+	// it, rather than dying first and leaving it running.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	err = cmd.Start()
+	if err == nil {
+		exited := make(chan struct{})
+		go func() {
+			for {
+				select {
+				case s := <-sigs:
+					cmd.Process.Signal(s)
+				case <-exited:
+					return
+				}
+			}
+		}()
+		err = cmd.Wait()
+		close(exited)
+	}
+	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
 			return fmt.Errorf("demo: exited with status %d", ee.ExitCode())

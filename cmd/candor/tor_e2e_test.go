@@ -66,7 +66,7 @@ func privateTorNetwork(t testing.TB) *tortest.Network {
 		if torNetErr != nil {
 			return
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
 		torNet, torNetErr = tortest.Start(ctx, torNetDir, t.Logf)
 		if torNetErr == nil {
@@ -188,7 +188,7 @@ func startTorServe(t testing.TB, bin, data string) *torServe {
 		s.exitErr = cmd.Wait()
 		close(s.done)
 	}()
-	timeout := time.After(2 * time.Minute)
+	timeout := time.After(5 * time.Minute)
 	for s.source == "" || s.journalist == "" {
 		select {
 		case l := <-lines:
@@ -212,7 +212,7 @@ func startTorServe(t testing.TB, bin, data string) *torServe {
 
 // waitLog waits a little for a line matching re in serve's log.
 func (s *torServe) waitLog(re *regexp.Regexp) []string {
-	for range 100 {
+	for range 300 {
 		if m := re.FindStringSubmatch(s.stderr.String()); m != nil {
 			return m
 		}
@@ -231,7 +231,7 @@ func (s *torServe) stop(t testing.TB) {
 	s.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-s.done:
-	case <-time.After(45 * time.Second):
+	case <-time.After(2 * time.Minute):
 		s.cmd.Process.Kill()
 		<-s.done
 		t.Errorf("candor serve did not stop on SIGTERM")
@@ -246,7 +246,7 @@ func onionHTTP(c *tortest.Client) *http.Client {
 
 func reach(t testing.TB, c *tortest.Client, host string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	if err := c.WaitReachable(ctx, host+":80"); err != nil {
 		t.Fatalf("%s: %v", host, err)
@@ -437,7 +437,7 @@ func TestTorJournalistClientAuth(t *testing.T) {
 	if alice.OnionID+".onion" != srv.journalist {
 		t.Fatalf("client auth is for %s, serve published %s", alice.OnionID, srv.journalist)
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 8*time.Minute)
 	defer cancel()
 	net := privateTorNetwork(t)
 	aliceTor, err := net.NewClient(ctx, alice)
@@ -524,14 +524,44 @@ func TestTorDeathStopsServe(t *testing.T) {
 	}
 	select {
 	case <-srv.done:
-	case <-time.After(time.Minute):
-		t.Fatalf("candor serve still runs a minute after tor died:\n%s", srv.stderr)
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("candor serve still runs after tor died:\n%s", srv.stderr)
 	}
 	if srv.exitErr == nil {
 		t.Error("serve exited with status 0 after tor died")
 	}
 	if !strings.Contains(srv.stderr.String(), "tor exited") {
 		t.Errorf("serve did not say that tor exited:\n%s", srv.stderr)
+	}
+}
+
+// TestTorDiesWithServe: tor never outlives candor serve, even when serve is
+// killed without a chance to stop it (SIGKILL, a crash, the OOM killer).
+func TestTorDiesWithServe(t *testing.T) {
+	bin, data, _ := torInstance(t)
+	srv := startTorServe(t, bin, data)
+	if srv.torPID == 0 {
+		t.Fatalf("serve logged no tor pid:\n%s", srv.stderr)
+	}
+	if err := srv.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-srv.done
+	torData := []byte(filepath.Join(data, "tor"))
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		// Gone, a zombie, or the PID reused by another program: tor has exited.
+		stat, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", srv.torPID))
+		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", srv.torPID))
+		if _, state, _ := strings.Cut(string(stat), ") "); !strings.HasPrefix(state, "Z") && bytes.Contains(cmdline, torData) {
+			if time.Now().After(deadline) {
+				syscall.Kill(srv.torPID, syscall.SIGKILL)
+				t.Fatalf("tor (pid %d) still runs after candor serve was killed", srv.torPID)
+			}
+			time.Sleep(200 * time.Millisecond)
+			continue
+		}
+		break
 	}
 }
 
@@ -758,4 +788,105 @@ func TestTorOnionCommandBeforeServe(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(data, "tor", "source.key")); err == nil {
 		t.Error("candor onion created the source key")
 	}
+}
+
+// TestDemoTorInterrupt: `candor demo --tor` re-executes itself in a
+// loopback-only network namespace, prints both onion addresses, and an
+// interrupt sent to the command the user started (not to its process
+// group) stops everything: it waits for the demo inside the namespace,
+// which stops every tor it started and removes its temporary directory.
+func TestDemoTorInterrupt(t *testing.T) {
+	bin, _, _ := torInstance(t)
+	tmp := filepath.Join(t.TempDir(), "tmp")
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// Registered after TempDir, so it runs before the directory is removed.
+	t.Cleanup(func() {
+		for _, p := range demoProcesses(tmp) {
+			t.Errorf("a process of the demo still runs: %s", p.cmdline)
+			syscall.Kill(p.pid, syscall.SIGKILL)
+		}
+	})
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "demo", "--tor")
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	stderr := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = w, stderr
+	// Wait returns when candor exits, even if a process it left behind
+	// still holds its stderr.
+	cmd.WaitDelay = 10 * time.Second
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	onions := make(chan string, 2)
+	go func() {
+		defer r.Close()
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			if m := onionLineRE.FindStringSubmatch(sc.Text()); m != nil {
+				onions <- m[2]
+			}
+		}
+	}()
+	timeout := time.After(5 * time.Minute)
+	for range 2 {
+		select {
+		case <-onions:
+		case err := <-done:
+			t.Fatalf("candor demo --tor exited (%v) before printing both onion addresses:\n%s", err, stderr)
+		case <-timeout:
+			cmd.Process.Signal(os.Interrupt)
+			t.Fatalf("candor demo --tor printed no onion addresses:\n%s", stderr)
+		}
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("candor demo --tor after an interrupt: %v\n%s", err, stderr)
+		}
+	case <-time.After(2 * time.Minute):
+		cmd.Process.Kill()
+		t.Fatalf("candor demo --tor did not stop on an interrupt:\n%s", stderr)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("after the demo exited, %s still holds %v", tmp, left)
+	}
+}
+
+type demoProcess struct {
+	pid     int
+	cmdline string
+}
+
+// demoProcesses lists the running processes whose environment has
+// TMPDIR=tmp: every process of a demo started with it (candor inside the
+// namespace, the tors).
+func demoProcesses(tmp string) []demoProcess {
+	var out []demoProcess
+	procs, _ := filepath.Glob("/proc/[0-9]*/environ")
+	for _, p := range procs {
+		env, err := os.ReadFile(p)
+		if err != nil || !bytes.Contains(append([]byte{0}, env...), []byte("\x00TMPDIR="+tmp+"\x00")) {
+			continue
+		}
+		dir := filepath.Dir(p)
+		pid, err := strconv.Atoi(filepath.Base(dir))
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		cmdline, _ := os.ReadFile(filepath.Join(dir, "cmdline"))
+		out = append(out, demoProcess{pid, string(bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '}))})
+	}
+	return out
 }

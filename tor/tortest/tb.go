@@ -21,7 +21,7 @@ type TB interface {
 // skipped).
 func New(tb TB) *Network {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(tb.Context(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(tb.Context(), 5*time.Minute)
 	defer cancel()
 	n, err := Start(ctx, tb.TempDir(), tb.Logf)
 	if err != nil {
