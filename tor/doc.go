@@ -28,6 +28,7 @@
 //     (__OwningControllerProcess). Done is closed when tor exits, so that
 //     the caller can stop serving: nothing should go on answering once the
 //     onion services are gone.
-//   - Tor's own output (warnings and errors only) is passed to the logger;
-//     tor scrubs client addresses from it (SafeLogging is on by default).
+//   - Tor's own output (warnings and errors only) is passed to the logger
+//     without tor's timestamps; tor scrubs client addresses from it
+//     (SafeLogging is on by default).
 package tor
