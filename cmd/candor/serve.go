@@ -93,14 +93,14 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer, logger *slog.L
 	}
 	defer jClose()
 
-	srcLn, err := net.Listen("tcp", o.sourceAddr)
+	srcLn, err := listenLoopback(o.sourceAddr)
 	if err != nil {
-		return fmt.Errorf("serve: unable to listen on %s: %w", o.sourceAddr, err)
+		return err
 	}
-	jLn, err := net.Listen("tcp", o.journalistAddr)
+	jLn, err := listenLoopback(o.journalistAddr)
 	if err != nil {
 		srcLn.Close()
-		return fmt.Errorf("serve: unable to listen on %s: %w", o.journalistAddr, err)
+		return err
 	}
 	// In-flight handlers are waited for before the store is closed, so that
 	// an upload cut off at shutdown gets to roll back what it stored.
@@ -245,6 +245,21 @@ func waitInflight(wg *sync.WaitGroup) {
 	case <-done:
 	case <-time.After(shutdownGrace):
 	}
+}
+
+// listenLoopback listens on addr and checks the address actually bound: a
+// name such as "localhost" could resolve elsewhere through /etc/hosts.
+func listenLoopback(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("serve: unable to listen on %s: %w", addr, err)
+	}
+	if ta, ok := ln.Addr().(*net.TCPAddr); !ok || !ta.IP.IsLoopback() {
+		ln.Close()
+		return nil, withHint(fmt.Errorf("serve: refusing to serve on %s (from %q): not a loopback address", ln.Addr(), addr),
+			"Candor listens only on loopback; tor carries the traffic")
+	}
+	return ln, nil
 }
 
 func requireLoopback(addr string) error {

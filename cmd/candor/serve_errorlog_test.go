@@ -51,3 +51,21 @@ func TestServeLogHasNoTimestamp(t *testing.T) {
 		t.Fatalf("log line carries a time: %q", line)
 	}
 }
+
+// The listeners must end up on loopback whatever name they were given.
+func TestListenLoopbackChecksBoundAddress(t *testing.T) {
+	ln, err := listenLoopback("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.Close()
+	// Inside the test namespace only lo exists, so a wildcard listen binds
+	// 0.0.0.0 (or ::), which is not loopback and must be refused.
+	if ln, err := listenLoopback(":0"); err == nil {
+		ln.Close()
+		t.Fatal("a wildcard listener was accepted")
+	}
+	if err := requireLoopback("0.0.0.0:8080"); err == nil {
+		t.Fatal("requireLoopback accepted 0.0.0.0")
+	}
+}
