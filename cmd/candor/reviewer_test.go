@@ -22,7 +22,14 @@ import (
 
 // newTestInstance runs `candor init` with a fresh submission key and
 // returns the data directory and the submission private key.
-func newTestInstance(t *testing.T) (string, *crypto.PrivateKey) {
+func newTestInstance(t testing.TB) (string, *crypto.PrivateKey) {
+	t.Helper()
+	return newTestInstanceKDF(t, nil)
+}
+
+// newTestInstanceKDF is newTestInstance with the given KDF parameters (nil:
+// the instance's defaults), so that codename logins are cheap in tests.
+func newTestInstanceKDF(t testing.TB, kdf *crypto.KDFParams) (string, *crypto.PrivateKey) {
 	t.Helper()
 	sk, err := crypto.GenerateSubmissionKey("Test Unit <test@example.invalid>", crypto.ProfileGnuPG)
 	if err != nil {
@@ -35,6 +42,17 @@ func newTestInstance(t *testing.T) (string, *crypto.PrivateKey) {
 	data := filepath.Join(t.TempDir(), "instance")
 	if out, err := runCmd("init", "--data", data, "--submission-key", keyFile); err != nil {
 		t.Fatalf("init: %v\n%s", err, out)
+	}
+	if kdf != nil {
+		st, err := store.Open(data, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		params, _ := json.Marshal(kdf)
+		if err := st.SetSetting(context.Background(), "kdf_params", params); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return data, sk
 }

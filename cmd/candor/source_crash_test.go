@@ -50,29 +50,7 @@ func sourceInstance(t testing.TB) (string, string, *crypto.PrivateKey) {
 func sourceInstanceKDF(t testing.TB, kdfParams *crypto.KDFParams) (string, string, *crypto.PrivateKey) {
 	t.Helper()
 	bin := sourceBinary(t)
-	sk, err := crypto.GenerateSubmissionKey("Crash Test <crash@example.invalid>", crypto.ProfileGnuPG)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyFile := filepath.Join(t.TempDir(), "sub.asc")
-	if err := os.WriteFile(keyFile, []byte(sk.Public().Armored()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	data := filepath.Join(t.TempDir(), "instance")
-	if out, err := exec.Command(bin, "init", "--data", data, "--submission-key", keyFile).CombinedOutput(); err != nil {
-		t.Fatalf("candor init: %v\n%s", err, out)
-	}
-	st, err := store.Open(data, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if kdfParams != nil {
-		kdf, _ := json.Marshal(kdfParams)
-		if err := st.SetSetting(context.Background(), "kdf_params", kdf); err != nil {
-			t.Fatal(err)
-		}
-	}
+	data, sk := newTestInstanceKDF(t, kdfParams)
 	return bin, data, sk
 }
 

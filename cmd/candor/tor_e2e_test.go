@@ -103,27 +103,7 @@ func torInstance(t testing.TB) (string, string, *crypto.PrivateKey) {
 	if torBinErr != nil {
 		t.Fatal(torBinErr)
 	}
-	sk, err := crypto.GenerateSubmissionKey("Tor Test <tor@example.invalid>", crypto.ProfileGnuPG)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyFile := filepath.Join(t.TempDir(), "sub.asc")
-	if err := os.WriteFile(keyFile, []byte(sk.Public().Armored()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	data := filepath.Join(t.TempDir(), "instance")
-	if out, err := exec.Command(torBin, "init", "--data", data, "--submission-key", keyFile).CombinedOutput(); err != nil {
-		t.Fatalf("candor init: %v\n%s", err, out)
-	}
-	st, err := store.Open(data, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	kdf, _ := json.Marshal(crypto.KDFParams{Time: 1, MemoryKiB: 1024, Threads: 1})
-	if err := st.SetSetting(context.Background(), "kdf_params", kdf); err != nil {
-		t.Fatal(err)
-	}
+	data, sk := newTestInstanceKDF(t, &crypto.KDFParams{Time: 1, MemoryKiB: 1024, Threads: 1})
 	return torBin, data, sk
 }
 
