@@ -52,6 +52,8 @@ type Server struct {
 	throttleMu sync.Mutex
 	unknown    map[string][]int64 // login attempts on unknown user names (memory only)
 	inflight   map[int64]int      // login attempts on known accounts not yet recorded
+
+	retentionListed func(ids []string) // tests: runs between RunRetention's listing and its deletes
 }
 
 // New checks the configuration and parses the templates.

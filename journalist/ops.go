@@ -220,45 +220,77 @@ func (s *Server) SaveSettings(ctx context.Context, actor string, set store.Setti
 	return nil
 }
 
-// RunRetention deletes the sources with no activity for more than the
-// RetentionDays setting (0: never) and returns how many it deleted.
+// RunRetention is the daily clean-up job. It deletes the reviewer
+// sessions past their idle or absolute lifetime (which no request can use
+// any more, but whose rows would otherwise stay), then the sources with no
+// activity for more than the RetentionDays setting (0: never), and returns
+// how many sources it deleted. A source that became active after the
+// listing (logged in, submitted) is kept: the store deletes a source only
+// if it is still inactive, in the transaction that deletes it.
 func (s *Server) RunRetention(ctx context.Context) (int, error) {
+	errs := []error{s.purgeSessions(ctx)}
 	set, err := s.st.Settings(ctx)
 	if err != nil {
-		return 0, err
+		return 0, errors.Join(append(errs, err)...)
 	}
 	if set.RetentionDays <= 0 {
-		return 0, nil
+		return 0, errors.Join(errs...)
 	}
 	cutoff := s.now().UTC().AddDate(0, 0, -set.RetentionDays).Format("2006-01-02")
 	ids, err := s.st.SourcesInactiveSince(ctx, cutoff)
 	if err != nil {
-		return 0, err
+		return 0, errors.Join(append(errs, err)...)
+	}
+	if s.retentionListed != nil {
+		s.retentionListed(ids)
 	}
 	n := 0
 	for _, id := range ids {
-		if err := s.st.DeleteSource(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return n, err
+		deleted, err := s.st.DeleteSourceIfInactiveSince(ctx, id, cutoff)
+		if deleted {
+			n++
 		}
-		n++
+		if err != nil {
+			// Keep going unless ctx ended: one source that cannot be
+			// deleted now must not keep the others.
+			errs = append(errs, err)
+			if ctx.Err() != nil {
+				break
+			}
+		}
 	}
 	if n > 0 {
 		s.audit(ctx, "system", "retention: inactive sources deleted", fmt.Sprintf("sources=%d retention_days=%d", n, set.RetentionDays))
 	}
-	return n, nil
+	return n, errors.Join(errs...)
 }
 
-// RunRetentionEvery runs RunRetention now and then every interval until
-// ctx ends (candor serve: every 24 hours).
+// purgeSessions deletes the sessions of each kind that sessionReviewer
+// would refuse now: created at least the absolute lifetime ago or last
+// seen at least the idle lifetime ago.
+func (s *Server) purgeSessions(ctx context.Context) error {
+	now := s.now().Unix()
+	for _, kind := range []string{"web", "api"} {
+		idle, abs := lifetimes(kind)
+		if err := s.st.DeleteStaleSessions(ctx, kind, now-int64(abs/time.Second)+1, now-int64(idle/time.Second)+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RunRetentionEvery runs RunRetention (expired sessions, inactive
+// sources) now and then every interval until ctx ends (candor serve:
+// every 24 hours).
 func (s *Server) RunRetentionEvery(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if n, err := s.RunRetention(ctx); err != nil {
-			if ctx.Err() == nil {
-				s.log.Error("retention job failed", "err", err)
-			}
-		} else if n > 0 {
+		n, err := s.RunRetention(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("retention job failed", "err", err)
+		}
+		if n > 0 {
 			s.log.Info("retention job deleted inactive sources", "count", n)
 		}
 		select {
