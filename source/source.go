@@ -31,6 +31,10 @@ type Store interface {
 	OpenItem(ctx context.Context, id string) (io.ReadCloser, *store.Item, error)
 	Items(ctx context.Context, sourceID string) ([]store.Item, error)
 	DeleteItem(ctx context.Context, id string) error
+	// A submission is stored pending and committed at once (store/pending.go).
+	CreatePendingSource(ctx context.Context, lookupID string, pub []byte, designation string) (*store.Source, error)
+	CommitItems(ctx context.Context, ids []string) error
+	DeletePendingSource(ctx context.Context, id string) error
 }
 
 var _ Store = (*store.Store)(nil)

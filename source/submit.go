@@ -77,8 +77,11 @@ func (p partReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// submission is one POST /report in progress. It is all or nothing: on any
-// failure, rollback deletes what it stored.
+// submission is one POST /report in progress. It is all or nothing: its
+// items (and a first-time source) are stored pending, invisible to
+// reviewers, and committed together just before the reporter is told; on
+// any failure, rollback deletes what it stored, and after a crash the
+// store discards what was left pending.
 type submission struct {
 	s        *Server
 	ctx      context.Context
@@ -134,6 +137,12 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		sub.rollback()
 		sess.setFlash(&flash{Sent: true, ReportSaved: true, Files: sub.files})
 		http.Redirect(w, r, "/sent", http.StatusSeeOther)
+		return
+	}
+	// Make the submission visible, all of it at once, before saying so.
+	if err := s.cfg.Store.CommitItems(context.WithoutCancel(r.Context()), sub.stored); err != nil {
+		sub.rollback()
+		s.submitFailed(w, r, err, limit)
 		return
 	}
 	if id := sess.source(); id != "" {
@@ -358,7 +367,7 @@ func (sub *submission) ensureSource() (string, error) {
 		if err != nil {
 			return "", err
 		}
-		src, err := st.CreateSource(sub.ctx, id.LookupID, id.PublicKey().Bytes(), designation)
+		src, err := st.CreatePendingSource(sub.ctx, id.LookupID, id.PublicKey().Bytes(), designation)
 		if err == nil {
 			sess.sourceID = src.ID
 			sub.createdSource = src.ID
@@ -465,7 +474,7 @@ func (sub *submission) add(kind store.ItemKind, write func(io.Writer) error) err
 	if err != nil {
 		return err
 	}
-	item, err := sub.s.cfg.Store.AddItem(sub.ctx, store.NewItem{SourceID: srcID, Kind: kind, Fingerprints: sub.fprs}, func(blob io.Writer) error {
+	item, err := sub.s.cfg.Store.AddItem(sub.ctx, store.NewItem{SourceID: srcID, Kind: kind, Fingerprints: sub.fprs, Pending: true}, func(blob io.Writer) error {
 		enc, err := crypto.Encrypt(blob, sub.keys...)
 		if err != nil {
 			return err
@@ -496,14 +505,14 @@ func (sub *submission) rollback() {
 	if sub.createdSource == "" {
 		return
 	}
-	items, err := st.Items(ctx, sub.createdSource)
-	if err != nil || len(items) > 0 {
-		return
-	}
 	sess := sub.sess
 	sess.mu.Lock()
 	defer sess.mu.Unlock()
-	if err := st.DeleteSource(ctx, sub.createdSource); err != nil && !errors.Is(err, store.ErrNotFound) {
+	// Only while still pending and empty: another submission of the same
+	// session may have stored into it, or committed it, meanwhile.
+	if err := st.DeletePendingSource(ctx, sub.createdSource); errors.Is(err, store.ErrNotFound) {
+		return
+	} else if err != nil {
 		sub.s.log.Error("source: unable to delete the source of a failed submission", "err", err)
 		return
 	}

@@ -70,6 +70,11 @@ type NewItem struct {
 	SourceID     string
 	Kind         ItemKind
 	Fingerprints []string
+	// Pending stores the item durably but leaves it out of every listing
+	// (Items, UnexportedItems, a source's counts) until CommitItems; Open
+	// deletes pending items left by a crash. Item, OpenItem and DeleteItem
+	// still find it by id.
+	Pending bool
 }
 
 // SubmissionKey is a public submission key known to the server.

@@ -23,6 +23,14 @@
 //     only when no other process has the store open: each Store holds a
 //     shared flock on blobs/.lock, and only an opener that can take it
 //     exclusively knows no write is in flight.
+//   - A reporter's submission is all or nothing across a crash too: its
+//     items (NewItem.Pending) and, on a first submission, its source
+//     (CreatePendingSource) are stored pending, durable but absent from
+//     every listing, count, login lookup (SourceByLookupID) and retention
+//     list, until CommitItems makes them all visible in one transaction,
+//     just before the reporter is told the submission was saved. Open,
+//     when it holds the store alone, deletes pending rows (and their
+//     blobs): what a kill interrupted was never acknowledged.
 //   - AddItem refuses (ErrDiskFull) when free space is under
 //     Options.MinFreeBytes before and while writing (checked every 8 MiB),
 //     so an upload cannot eat the space the database needs.

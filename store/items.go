@@ -202,9 +202,9 @@ func (s *Store) AddItem(ctx context.Context, n NewItem, write func(io.Writer) er
 	}
 	defer tx.Rollback()
 	_, err = tx.ExecContext(ctx, `INSERT INTO items
-		(id, source_id, kind, blob, size, sha256, day, fingerprints)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		it.ID, it.SourceID, string(it.Kind), final, it.Size, it.SHA256, it.Day, string(fprs))
+		(id, source_id, kind, blob, size, sha256, day, fingerprints, pending)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		it.ID, it.SourceID, string(it.Kind), final, it.Size, it.SHA256, it.Day, string(fprs), n.Pending)
 	if isUnique(err) {
 		return nil, ErrExists
 	}
@@ -316,18 +316,19 @@ func (s *Store) items(ctx context.Context, where string, args ...any) ([]Item, e
 	return list, nil
 }
 
-// Items lists a source's items in the order they were stored; ErrNotFound
-// if the source does not exist.
+// Items lists a source's committed (not pending) items in the order they
+// were stored; ErrNotFound if the source does not exist.
 func (s *Store) Items(ctx context.Context, sourceID string) ([]Item, error) {
 	if _, err := s.Source(ctx, sourceID); err != nil {
 		return nil, err
 	}
-	return s.items(ctx, "WHERE source_id = ?", sourceID)
+	return s.items(ctx, "WHERE source_id = ? AND pending = 0", sourceID)
 }
 
-// UnexportedItems lists every item not yet marked exported, oldest first.
+// UnexportedItems lists every committed item not yet marked exported,
+// oldest first.
 func (s *Store) UnexportedItems(ctx context.Context) ([]Item, error) {
-	return s.items(ctx, "WHERE exported = 0")
+	return s.items(ctx, "WHERE exported = 0 AND pending = 0")
 }
 
 // MarkExported marks items exported, all or none: an unknown id gives

@@ -84,4 +84,10 @@ CREATE TABLE audit_log (
 	detail TEXT NOT NULL DEFAULT ''
 );
 `,
+	// 2: pending items and sources, of a reporter's submission not yet
+	// acknowledged; listings leave them out and Open discards them.
+	`
+ALTER TABLE items ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sources ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+`,
 }

@@ -14,7 +14,9 @@ const sourceColumns = `s.id, s.lookup_id, s.public_key, s.designation, s.created
 	s.last_active_day, s.starred, s.status, s.status_note, s.status_day,
 	count(i.id), coalesce(sum(i.exported = 0), 0)`
 
-const sourceFrom = ` FROM sources s LEFT JOIN items i ON i.source_id = s.id `
+// sourceFrom joins a source to its committed items: pending ones are not
+// counted.
+const sourceFrom = ` FROM sources s LEFT JOIN items i ON i.source_id = s.id AND i.pending = 0 `
 
 func scanSource(sc interface{ Scan(...any) error }) (*Source, error) {
 	var src Source
@@ -60,25 +62,28 @@ func (s *Store) sourceWhere(ctx context.Context, where string, arg any) (*Source
 	return src, nil
 }
 
-// SourceByLookupID returns the source with the given lookup id, or ErrNotFound.
+// SourceByLookupID returns the committed source with the given lookup id,
+// or ErrNotFound (a pending source cannot be logged in to).
 func (s *Store) SourceByLookupID(ctx context.Context, lookupID string) (*Source, error) {
-	return s.sourceWhere(ctx, "s.lookup_id = ?", lookupID)
+	return s.sourceWhere(ctx, "s.pending = 0 AND s.lookup_id = ?", lookupID)
 }
 
-// Source returns the source with the given id, or ErrNotFound.
+// Source returns the source with the given id, pending or not, or
+// ErrNotFound.
 func (s *Store) Source(ctx context.Context, id string) (*Source, error) {
 	return s.sourceWhere(ctx, "s.id = ?", id)
 }
 
-// SourceByDesignation returns the source with the given designation, or ErrNotFound.
+// SourceByDesignation returns the committed source with the given
+// designation, or ErrNotFound.
 func (s *Store) SourceByDesignation(ctx context.Context, d string) (*Source, error) {
-	return s.sourceWhere(ctx, "s.designation = ?", d)
+	return s.sourceWhere(ctx, "s.pending = 0 AND s.designation = ?", d)
 }
 
-// Sources lists every source, most recently active first.
+// Sources lists every committed source, most recently active first.
 func (s *Store) Sources(ctx context.Context) ([]Source, error) {
 	rows, err := s.db.QueryContext(ctx, "SELECT "+sourceColumns+sourceFrom+
-		"GROUP BY s.id ORDER BY s.last_active_day DESC, s.designation")
+		"WHERE s.pending = 0 GROUP BY s.id ORDER BY s.last_active_day DESC, s.designation")
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list sources: %w", err)
 	}
@@ -209,13 +214,13 @@ func (s *Store) removeBlobs(blobs []string) error {
 	return nil
 }
 
-// SourcesInactiveSince returns the ids of sources last active before day
-// ("YYYY-MM-DD"), for retention.
+// SourcesInactiveSince returns the ids of committed sources last active
+// before day ("YYYY-MM-DD"), for retention.
 func (s *Store) SourcesInactiveSince(ctx context.Context, day string) ([]string, error) {
 	if !isDay(day) {
 		return nil, fmt.Errorf("store: %q is not a YYYY-MM-DD day", day)
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT id FROM sources WHERE last_active_day < ? ORDER BY last_active_day, id", day)
+	rows, err := s.db.QueryContext(ctx, "SELECT id FROM sources WHERE pending = 0 AND last_active_day < ? ORDER BY last_active_day, id", day)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list inactive sources: %w", err)
 	}

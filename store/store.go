@@ -229,6 +229,9 @@ func (s *Store) migrateOne() (done bool, err error) {
 // between deleting a row and its file). Pool files are kept: they are
 // empty and not yet anyone's.
 func (s *Store) removeOrphans() error {
+	if err := s.discardPending(); err != nil {
+		return err
+	}
 	known := map[string]bool{}
 	rows, err := s.db.Query("SELECT blob FROM items")
 	if err != nil {
