@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 )
 
@@ -16,22 +15,7 @@ import (
 // listed, not found by SourceByLookupID or SourceByDesignation) until
 // CommitItems commits one of its items. Source finds it by id.
 func (s *Store) CreatePendingSource(ctx context.Context, lookupID string, pub []byte, designation string) (*Source, error) {
-	if lookupID == "" || len(pub) == 0 || designation == "" {
-		return nil, errors.New("store: source needs a lookup id, a public key and a designation")
-	}
-	id := newID()
-	day := s.Today()
-	_, err := s.db.ExecContext(ctx, `INSERT INTO sources
-		(id, lookup_id, public_key, designation, created_day, last_active_day, status, status_day, pending)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-		id, lookupID, pub, designation, day, day, StatusReceived, day)
-	if isUnique(err) {
-		return nil, ErrExists
-	}
-	if err != nil {
-		return nil, fmt.Errorf("store: unable to create source: %w", err)
-	}
-	return s.Source(ctx, id)
+	return s.createSource(ctx, lookupID, pub, designation, true)
 }
 
 // CommitItems makes pending items, and their sources if pending, visible,

@@ -32,15 +32,19 @@ func scanSource(sc interface{ Scan(...any) error }) (*Source, error) {
 // CreateSource records a new source, active and created today, status
 // "received". A lookup id or designation already present gives ErrExists.
 func (s *Store) CreateSource(ctx context.Context, lookupID string, pub []byte, designation string) (*Source, error) {
+	return s.createSource(ctx, lookupID, pub, designation, false)
+}
+
+func (s *Store) createSource(ctx context.Context, lookupID string, pub []byte, designation string, pending bool) (*Source, error) {
 	if lookupID == "" || len(pub) == 0 || designation == "" {
 		return nil, errors.New("store: source needs a lookup id, a public key and a designation")
 	}
 	id := newID()
 	day := s.Today()
 	_, err := s.db.ExecContext(ctx, `INSERT INTO sources
-		(id, lookup_id, public_key, designation, created_day, last_active_day, status, status_day)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, lookupID, pub, designation, day, day, StatusReceived, day)
+		(id, lookup_id, public_key, designation, created_day, last_active_day, status, status_day, pending)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, lookupID, pub, designation, day, day, StatusReceived, day, pending)
 	if isUnique(err) {
 		return nil, ErrExists
 	}
