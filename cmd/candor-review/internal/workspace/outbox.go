@@ -135,40 +135,57 @@ func (h *Home) encryptTo(name string, text []byte, src *Source, withSubmission b
 	return int64(len(ct)), hex.EncodeToString(s[:]), fprs, nil
 }
 
-// QueueReply encrypts a reply to the source (and the submission key, so it
-// can be read again here) and queues it. No passphrase is needed.
+// QueueReply encrypts a reply to the source (and to the submission key, so
+// it can be read again here, and the pinned recipients) and queues it. No
+// passphrase is needed.
 func (h *Home) QueueReply(sourceRef string, text []byte) (*QueuedReply, error) {
 	if err := checkText("reply", text); err != nil {
 		return nil, err
 	}
-	unlock, err := h.lock()
+	var q QueuedReply
+	err := h.queue(sourceRef, func(src *Source, ob *Outbox) (string, error) {
+		q = QueuedReply{ID: newID(), SourceID: src.ID, Designation: src.Designation}
+		file := q.ID + ".pgp"
+		var err error
+		q.Size, q.SHA256, q.Fingerprints, err = h.encryptTo(file, text, src, true)
+		ob.Replies = append(ob.Replies, q)
+		return file, err
+	})
 	if err != nil {
 		return nil, err
+	}
+	return &q, nil
+}
+
+// queue runs add for the source named by sourceRef under the home lock and
+// saves the outbox. add returns the name of the file it wrote in the outbox
+// directory (or ""), which is removed if add or saving fails.
+func (h *Home) queue(sourceRef string, add func(src *Source, ob *Outbox) (file string, err error)) error {
+	unlock, err := h.lock()
+	if err != nil {
+		return err
 	}
 	defer unlock()
 	ix, err := h.LoadIndex()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	src, err := ix.FindSource(sourceRef)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ob, err := h.LoadOutbox()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	q := QueuedReply{ID: newID(), SourceID: src.ID, Designation: src.Designation}
-	q.Size, q.SHA256, q.Fingerprints, err = h.encryptTo(q.ID+".pgp", text, src, true)
-	if err != nil {
-		return nil, err
+	file, err := add(src, ob)
+	if err == nil {
+		err = h.saveOutbox(ob)
 	}
-	ob.Replies = append(ob.Replies, q)
-	if err := h.saveOutbox(ob); err != nil {
-		os.Remove(h.path(outboxDir, q.ID+".pgp"))
-		return nil, err
+	if err != nil && file != "" {
+		os.Remove(h.path(outboxDir, file))
 	}
-	return &q, nil
+	return err
 }
 
 // NormalizeStatus returns the status word matching s (case-insensitive;
@@ -185,7 +202,8 @@ func NormalizeStatus(s string) (string, error) {
 }
 
 // QueueStatus queues a status change with an optional note for the source
-// (encrypted to the source's key and the submission key).
+// (encrypted to the source's key, the submission key and the pinned
+// recipients).
 func (h *Home) QueueStatus(sourceRef, status string, note []byte) (*QueuedStatus, error) {
 	st, err := NormalizeStatus(status)
 	if err != nil {
@@ -196,35 +214,24 @@ func (h *Home) QueueStatus(sourceRef, status string, note []byte) (*QueuedStatus
 			return nil, err
 		}
 	}
-	unlock, err := h.lock()
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	ix, err := h.LoadIndex()
-	if err != nil {
-		return nil, err
-	}
-	src, err := ix.FindSource(sourceRef)
-	if err != nil {
-		return nil, err
-	}
-	ob, err := h.LoadOutbox()
-	if err != nil {
-		return nil, err
-	}
-	q := QueuedStatus{ID: newID(), SourceID: src.ID, Designation: src.Designation, Status: st}
-	if note != nil {
-		var n bundle.Note
-		n.Size, n.SHA256, n.Fingerprints, err = h.encryptTo(q.ID+".note.pgp", note, src, true)
-		if err != nil {
-			return nil, err
+	var q QueuedStatus
+	err = h.queue(sourceRef, func(src *Source, ob *Outbox) (string, error) {
+		q = QueuedStatus{ID: newID(), SourceID: src.ID, Designation: src.Designation, Status: st}
+		file := ""
+		if note != nil {
+			file = q.ID + ".note.pgp"
+			var n bundle.Note
+			var err error
+			n.Size, n.SHA256, n.Fingerprints, err = h.encryptTo(file, note, src, true)
+			if err != nil {
+				return file, err
+			}
+			q.Note = &n
 		}
-		q.Note = &n
-	}
-	ob.Statuses = append(ob.Statuses, q)
-	if err := h.saveOutbox(ob); err != nil {
-		os.Remove(h.path(outboxDir, q.ID+".note.pgp"))
+		ob.Statuses = append(ob.Statuses, q)
+		return file, nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &q, nil
