@@ -177,7 +177,8 @@ func serve(ctx context.Context, o serveOptions, stdout io.Writer, logger *slog.L
 	return runErr
 }
 
-// newLogger is the server's logger. It writes no timestamps: a log line
+// newLogger is the server's logger. It writes no network addresses (see
+// below) and no timestamps: a log line
 // written while a source acts would otherwise record the exact time of
 // their activity, which the server must never keep (journald or a
 // supervisor may add their own; docs/tor.md says to turn that off).
@@ -186,6 +187,15 @@ func newLogger(w io.Writer) *slog.Logger {
 		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
 			if len(groups) == 0 && a.Key == slog.TimeKey {
 				return slog.Attr{}
+			}
+			// A network error's text names both ends of the connection
+			// (a client's address and port): only the operation is kept,
+			// whichever package logged it.
+			if err, ok := a.Value.Any().(error); ok {
+				var op *net.OpError
+				if errors.As(err, &op) {
+					return slog.String(a.Key, "network "+op.Op+" failed (details withheld)")
+				}
 			}
 			return a
 		},

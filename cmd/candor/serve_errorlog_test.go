@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -67,5 +69,24 @@ func TestListenLoopbackChecksBoundAddress(t *testing.T) {
 	}
 	if err := requireLoopback("0.0.0.0:8080"); err == nil {
 		t.Fatal("requireLoopback accepted 0.0.0.0")
+	}
+}
+
+// Any package's network error is logged without the addresses in its text.
+func TestServeLogWithholdsNetworkAddresses(t *testing.T) {
+	var out bytes.Buffer
+	err := fmt.Errorf("source: unable to read the request: %w", &net.OpError{
+		Op: "read", Net: "tcp",
+		Source: &net.TCPAddr{IP: net.ParseIP("127.0.0.1"), Port: 33321},
+		Addr:   &net.TCPAddr{IP: net.ParseIP("10.9.8.7"), Port: 53294},
+		Err:    errors.New("connection reset by peer"),
+	})
+	newLogger(&out).Error("source: upload failed", "err", err)
+	line := out.String()
+	if !strings.Contains(line, "network read failed") {
+		t.Fatalf("the error was not logged: %q", line)
+	}
+	if strings.Contains(line, "10.9.8.7") || strings.Contains(line, "33321") {
+		t.Fatalf("log line names a network address: %q", line)
 	}
 }
