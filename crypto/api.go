@@ -1,7 +1,7 @@
 package crypto
 
-// This file fixes the package API shared by every other package. Bodies
-// live in the files named beside each declaration.
+// This file holds the types, errors and constants the other packages use;
+// the functions live in the other files of the package.
 
 import (
 	"errors"

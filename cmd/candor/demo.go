@@ -1,6 +1,6 @@
 package main
 
-// OWNER: lead. `candor demo`: a throwaway instance for newcomers.
+// `candor demo`: a throwaway instance for newcomers.
 
 import (
 	"bytes"

@@ -1,6 +1,6 @@
 package main
 
-// OWNER: tor helper. The private Tor network of `candor demo --tor`.
+// The private Tor network of `candor demo --tor`.
 
 import (
 	"context"

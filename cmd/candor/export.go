@@ -1,6 +1,6 @@
 package main
 
-// OWNER: journalist helper. `candor export` and `candor apply-replies`.
+// `candor export` and `candor apply-replies`.
 
 import (
 	"context"

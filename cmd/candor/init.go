@@ -1,6 +1,6 @@
 package main
 
-// OWNER: foundation helper. `candor init`.
+// `candor init`.
 
 import (
 	"errors"

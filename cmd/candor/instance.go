@@ -1,7 +1,5 @@
 package main
 
-// OWNER: foundation helper.
-//
 // An instance is a data directory:
 //
 //	DIR/candor.db (+ -wal, -shm)  the store's database

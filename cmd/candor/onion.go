@@ -1,6 +1,6 @@
 package main
 
-// OWNER: tor helper. `candor onion`: the instance's onion addresses.
+// `candor onion`: the instance's onion addresses.
 
 import (
 	"errors"

@@ -1,6 +1,6 @@
 package main
 
-// OWNER: journalist helper. `candor reviewer add|list|remove|reset`.
+// `candor reviewer add|list|remove|reset`.
 
 import (
 	"context"

@@ -1,6 +1,6 @@
 package main
 
-// OWNER: journalist helper. `candor review-key add|list|remove`.
+// `candor review-key add|list|remove`.
 
 import (
 	"context"

@@ -1,8 +1,7 @@
 package main
 
-// OWNER: lead. Wiring of `candor serve`. The handler constructors live in
-// serve_source.go (source helper), serve_journalist.go (journalist helper)
-// and the Tor side in serve_tor.go (tor helper).
+// Wiring of `candor serve`. The handler constructors live in
+// serve_source.go and serve_journalist.go, the Tor side in serve_tor.go.
 
 import (
 	"context"

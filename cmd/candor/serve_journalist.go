@@ -1,7 +1,5 @@
 package main
 
-// OWNER: journalist helper.
-
 import (
 	"context"
 	"fmt"

@@ -1,7 +1,5 @@
 package main
 
-// OWNER: source helper.
-
 import (
 	"log/slog"
 	"net/http"

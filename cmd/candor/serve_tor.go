@@ -1,6 +1,6 @@
 package main
 
-// OWNER: tor helper. The Tor side of `candor serve`: starts the system tor
+// The Tor side of `candor serve`: starts the system tor
 // through package tor and publishes the source and journalist onions.
 
 import (

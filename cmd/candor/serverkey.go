@@ -1,6 +1,6 @@
 package main
 
-// OWNER: foundation helper. `candor server-key`.
+// `candor server-key`.
 
 import (
 	"errors"

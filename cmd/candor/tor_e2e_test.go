@@ -1,6 +1,6 @@
 package main
 
-// OWNER: tor helper. End-to-end tests of `candor serve` over real v3 onion
+// End-to-end tests of `candor serve` over real v3 onion
 // services on a private Tor network (tor/tortest). They run inside the
 // loopback-only network namespace of .ci/netns and fail, never skip,
 // elsewhere:
